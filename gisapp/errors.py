@@ -1,0 +1,119 @@
+"""Domain errors and the one table that maps them to HTTP answers.
+
+Services raise these; they know nothing of HTTP. :func:`install_handlers` turns each into a
+JSON body of the same shape everywhere::
+
+    {"detail": [{"field": "geometry", "reason": "self-intersection at (7.1 49.9)"}],
+     "error": "invalid_input"}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+
+class GisappError(Exception):
+    """Base of all domain errors: a machine code, a status and per-field problems."""
+
+    status_code = 400
+    code = "error"
+
+    def __init__(self, message: str, *, field: str | None = None, extra: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.extra = extra or {}
+
+    def body(self) -> dict[str, Any]:
+        """The JSON answer for this error."""
+        item = {"field": self.field, "reason": self.message} if self.field else {
+            "reason": self.message
+        }
+        return {"error": self.code, "detail": [item], **self.extra}
+
+
+class InvalidInput(GisappError):
+    """A value the caller sent is wrong; ``field`` names it (dotted path)."""
+
+    status_code = 422
+    code = "invalid_input"
+
+
+class InvalidGeometry(InvalidInput):
+    """A geometry is broken, out of range, of the wrong kind, or outside the municipality."""
+
+    code = "invalid_geometry"
+
+
+class UnknownCRS(InvalidInput):
+    """An EPSG code or CRS URI that pyproj does not know."""
+
+    status_code = 400
+    code = "unknown_crs"
+
+
+class NotFound(GisappError):
+    """No such object here. Also used for objects the caller may not see."""
+
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(GisappError):
+    """The write collides with the current state (duplicate code, stale version)."""
+
+    status_code = 409
+    code = "conflict"
+
+
+class PreconditionRequired(GisappError):
+    """An update came without the version it is based on."""
+
+    status_code = 428
+    code = "precondition_required"
+
+
+class DatabaseUnavailable(GisappError):
+    """PostgreSQL/PostGIS cannot be reached or is missing something."""
+
+    status_code = 503
+    code = "database_unavailable"
+
+
+def _validation_body(exc: RequestValidationError) -> dict[str, Any]:
+    """FastAPI's request validation, in our shape: dotted field path and a reason."""
+    items = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body",)]
+        reason = err.get("msg", "invalid")
+        if err.get("type") == "json_invalid":
+            reason = "malformed JSON: " + str(err.get("ctx", {}).get("error", reason))
+            loc = loc or ["body"]
+        items.append({"field": ".".join(loc) or "body", "reason": reason})
+    return {"error": "invalid_input", "detail": items}
+
+
+def install_handlers(app: FastAPI) -> None:
+    """Register the error table on an app."""
+
+    @app.exception_handler(GisappError)
+    async def _domain(_: Request, exc: GisappError) -> JSONResponse:
+        return JSONResponse(exc.body(), status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(_validation_body(exc), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
+        return JSONResponse(
+            {"error": code, "detail": [{"reason": str(exc.detail)}]},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )

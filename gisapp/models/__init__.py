@@ -1,0 +1,12 @@
+"""Tables. Importing this package registers all of them on ``Base.metadata``."""
+
+from gisapp.models.asset import Asset, AssetHistory, District, Street
+from gisapp.models.asset_type import AssetType
+from gisapp.models.base import Base
+from gisapp.models.maintenance import MaintenanceRecord
+from gisapp.models.municipality import Municipality
+
+__all__ = [
+    "Asset", "AssetHistory", "AssetType", "Base", "District", "MaintenanceRecord",
+    "Municipality", "Street",
+]

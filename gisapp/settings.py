@@ -1,0 +1,98 @@
+"""Configuration, split by concern, read from the environment with the ``GISAPP_`` prefix.
+
+Nothing is read at import time: :func:`load_settings` builds a fresh object, and the app
+factory, the CLI and the tests each call it (or pass their own).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class DatabaseSettings(BaseModel):
+    """Where PostGIS is. Without a URL, gisapp runs its own cluster in ``local_dir``."""
+
+    url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL, e.g. postgresql+asyncpg://gisapp:secret@db/gisapp. "
+        "Empty: use the embedded local cluster.",
+    )
+    local_dir: Path = Field(
+        default=Path(".gisapp/pg"),
+        description="Folder of the embedded local PostgreSQL cluster.",
+    )
+    pool_size: int = Field(default=10, ge=1, le=200)
+    max_overflow: int = Field(default=10, ge=0, le=200)
+    statement_timeout_ms: int = Field(default=30_000, ge=0)
+
+    @field_validator("url")
+    @classmethod
+    def _async_driver(cls, value: str | None) -> str | None:
+        """Accept plain postgres:// URLs (as docker and PaaS give them) and use asyncpg."""
+        if not value:
+            return None
+        for prefix in ("postgres://", "postgresql://", "postgresql+psycopg://"):
+            if value.startswith(prefix):
+                return "postgresql+asyncpg://" + value[len(prefix):]
+        return value
+
+
+class ServerSettings(BaseModel):
+    """How the HTTP service is reached."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Base of every URL printed on labels and in links; never change it "
+        "once labels are out.",
+    )
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+
+class GeoSettings(BaseModel):
+    """Rules for geometries coming in."""
+
+    boundary_tolerance_m: float = Field(
+        default=50.0,
+        ge=0,
+        description="How far outside the municipality's boundary a point may lie "
+        "(GPS error, assets on the border road).",
+    )
+
+
+class Settings(BaseSettings):
+    """All settings. Environment: ``GISAPP_DATABASE__URL``, ``GISAPP_SERVER__PORT``, …"""
+
+    model_config = SettingsConfigDict(
+        env_prefix="GISAPP_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="ignore",
+    )
+
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    geo: GeoSettings = Field(default_factory=GeoSettings)
+    demo_mode: bool = Field(
+        default=True,
+        description="Development/demo installation. Production sets this to false.",
+    )
+
+    @cached_property
+    def uses_local_cluster(self) -> bool:
+        """True when gisapp starts and owns its PostgreSQL cluster itself."""
+        return not self.database.url
+
+
+def load_settings(**overrides) -> Settings:
+    """Read settings from the environment (and ``.env``); keyword overrides win."""
+    return Settings(**overrides)
