@@ -23,18 +23,29 @@ class GisappError(Exception):
     status_code = 400
     code = "error"
 
-    def __init__(self, message: str, *, field: str | None = None, extra: dict | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        extra: dict | None = None,
+        details: list[dict[str, str]] | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.field = field
         self.extra = extra or {}
+        self.details = details
 
     def body(self) -> dict[str, Any]:
-        """The JSON answer for this error."""
-        item = {"field": self.field, "reason": self.message} if self.field else {
-            "reason": self.message
-        }
-        return {"error": self.code, "detail": [item], **self.extra}
+        """The JSON answer for this error: every problem with its field and reason."""
+        if self.details:
+            items = self.details
+        elif self.field:
+            items = [{"field": self.field, "reason": self.message}]
+        else:
+            items = [{"reason": self.message}]
+        return {"error": self.code, "detail": items, **self.extra}
 
 
 class InvalidInput(GisappError):

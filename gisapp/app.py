@@ -1,0 +1,47 @@
+"""The app factory: builds the FastAPI app for given settings; nothing happens at import."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gisapp import __version__
+from gisapp.asset_types.router import router as types_router
+from gisapp.assets.router import router as assets_router
+from gisapp.database import make_engine, make_sessionmaker
+from gisapp.errors import install_handlers
+from gisapp.health import router as health_router
+from gisapp.maintenance.router import router as maintenance_router
+from gisapp.municipalities.router import router as municipalities_router
+from gisapp.settings import Settings, load_settings
+
+
+def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> FastAPI:
+    """A ready app. Pass an engine to share one (tests); otherwise one is made on start-up."""
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        own = engine is None
+        app.state.engine = engine or make_engine(settings)
+        app.state.sessionmaker = make_sessionmaker(app.state.engine)
+        try:
+            yield
+        finally:
+            if own:
+                await app.state.engine.dispose()
+
+    app = FastAPI(
+        title="gisapp",
+        version=__version__,
+        summary="Infrastructure inventory and maintenance for municipalities, on PostGIS",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_handlers(app)
+    for router in (health_router, municipalities_router, types_router, assets_router,
+                   maintenance_router):
+        app.include_router(router)
+    return app

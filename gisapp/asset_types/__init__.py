@@ -1,0 +1,1 @@
+"""Asset types: the registry of what a municipality keeps (built-in and its own)."""

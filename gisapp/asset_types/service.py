@@ -1,0 +1,123 @@
+"""Asset type registry: built-in types copied per municipality, custom types, validation
+of attributes against a type's JSON Schema."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gisapp.asset_types.schemas import AssetTypeCreate
+from gisapp.errors import Conflict, InvalidInput, NotFound
+from gisapp.models import AssetType
+
+BUILTIN_DIR = Path(__file__).parent / "builtin"
+
+
+@lru_cache(maxsize=1)
+def builtin_definitions() -> tuple[dict[str, Any], ...]:
+    """The built-in types shipped with gisapp (street_light, meter, …), from JSON files."""
+    return tuple(
+        json.loads(path.read_text(encoding="utf-8")) for path in sorted(BUILTIN_DIR.glob("*.json"))
+    )
+
+
+async def seed_builtin_types(session: AsyncSession, municipality_id: uuid.UUID) -> None:
+    """Give a municipality its copy of the built-in types (existing ones stay as tuned)."""
+    rows = [
+        {**d, "municipality_id": municipality_id, "builtin": True} for d in builtin_definitions()
+    ]
+    await session.execute(insert(AssetType).values(rows).on_conflict_do_nothing())
+
+
+async def list_types(session: AsyncSession, municipality_id: uuid.UUID) -> list[AssetType]:
+    result = await session.scalars(
+        select(AssetType)
+        .where(AssetType.municipality_id == municipality_id)
+        .order_by(AssetType.builtin.desc(), AssetType.code)
+    )
+    return list(result)
+
+
+async def get_type(
+    session: AsyncSession, municipality_id: uuid.UUID, code: str, field: str | None = None
+) -> AssetType:
+    """The type, or NotFound (InvalidInput naming ``field`` when the code came in a body)."""
+    found = await session.get(AssetType, (municipality_id, code))
+    if found is None:
+        if field:
+            raise InvalidInput(f"unknown asset type {code!r}", field=field)
+        raise NotFound(f"no asset type {code!r}")
+    return found
+
+
+def check_attribute_schema(schema: dict[str, Any], field: str = "attribute_schema") -> None:
+    """A type's schema must be a valid JSON Schema describing an object."""
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        path = ".".join(str(p) for p in exc.path)
+        raise InvalidInput(
+            f"not a valid JSON Schema: {exc.message}", field=f"{field}.{path}" if path else field
+        )
+    if schema.get("type") != "object":
+        raise InvalidInput('the schema must describe an object ("type": "object")', field=field)
+
+
+async def add_type(
+    session: AsyncSession, municipality_id: uuid.UUID, data: AssetTypeCreate, actor: str | None
+) -> AssetType:
+    """Register a municipality's own type; codes are unique within the municipality."""
+    check_attribute_schema(data.attribute_schema)
+    if data.public_by_default and not data.public_allowed:
+        raise InvalidInput(
+            "a type that may not be public cannot be public by default", field="public_by_default"
+        )
+    if data.code == "meter" or await session.get(AssetType, (municipality_id, data.code)):
+        raise Conflict(f"asset type {data.code!r} exists already", field="code")
+    row = AssetType(
+        municipality_id=municipality_id, builtin=False, created_by=actor, **data.model_dump()
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+def _error_field(error) -> str:
+    parts = ["attributes", *(str(p) for p in error.absolute_path)]
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else ""
+        parts.append(missing)
+    elif error.validator == "additionalProperties" and "'" in error.message:
+        parts.append(error.message.split("'")[1])
+    return ".".join(p for p in parts if p)
+
+
+def validate_attributes(asset_type: AssetType, attributes: dict[str, Any]) -> None:
+    """Check attributes against the type's schema; every problem named by its field path."""
+    validator = _validator(json.dumps(asset_type.attribute_schema, sort_keys=True))
+    errors = sorted(validator.iter_errors(attributes), key=lambda e: list(e.absolute_path))
+    if errors:
+        details = [{"field": _error_field(e), "reason": e.message} for e in errors[:20]]
+        raise InvalidInput(details[0]["reason"], field=details[0]["field"], details=details)
+
+
+@lru_cache(maxsize=256)
+def _validator(schema_json: str) -> Draft202012Validator:
+    return Draft202012Validator(
+        json.loads(schema_json), format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+
+
+def internal_attributes(asset_type: AssetType) -> frozenset[str]:
+    """Top-level attribute names marked ``"x-internal": true``: never in public outputs."""
+    props = asset_type.attribute_schema.get("properties", {})
+    return frozenset(k for k, v in props.items() if isinstance(v, dict) and v.get("x-internal"))

@@ -1,0 +1,1 @@
+"""Assets: the inventory itself, its history and maintenance."""

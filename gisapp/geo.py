@@ -1,0 +1,166 @@
+"""Coordinate reference systems and incoming geometries.
+
+Geometries are stored in EPSG:4326 (lon/lat). Callers may send coordinates in any EPSG code;
+pyproj transforms them, always in x/y (east/north) order, as GeoJSON demands. Output in
+another CRS is transformed by PostGIS (same PROJ pipelines; checked in the tests).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+from typing import Any
+
+import shapely
+from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+from shapely.validation import explain_validity
+
+from gisapp.errors import InvalidGeometry, UnknownCRS
+
+STORAGE_SRID = 4326
+_URI = re.compile(r"^https?://www\.opengis\.net/def/crs/(EPSG|OGC)/[^/]+/([A-Za-z0-9.]+)$")
+_KIND_OF = {
+    "Point": "point", "MultiPoint": "point",
+    "LineString": "line", "MultiLineString": "line",
+    "Polygon": "polygon", "MultiPolygon": "polygon",
+}
+
+
+def parse_srid(value: str | int | None, field: str = "crs") -> int:
+    """EPSG code from ``25832``, ``EPSG:25832``, an OGC CRS URI, or ``CRS84`` (→ 4326).
+
+    Raises :class:`UnknownCRS` naming ``field`` when the code is malformed or unknown.
+    """
+    if value is None or value == "":
+        return STORAGE_SRID
+    raw = str(value).strip()
+    if raw.upper() in ("CRS84", "OGC:CRS84", "URN:OGC:DEF:CRS:OGC:1.3:CRS84"):
+        return STORAGE_SRID
+    if match := _URI.match(raw):
+        authority, code = match.groups()
+        if authority == "OGC":
+            if code.upper() == "CRS84":
+                return STORAGE_SRID
+            raise UnknownCRS(f"unsupported OGC CRS {code!r}", field=field)
+        raw = code
+    if raw.upper().startswith("EPSG:"):
+        raw = raw[5:]
+    if not raw.isdigit():
+        raise UnknownCRS(
+            f"{value!r} is not an EPSG code (expected e.g. 25832, EPSG:25832 or an "
+            "http://www.opengis.net/def/crs/EPSG/0/… URI)",
+            field=field,
+        )
+    srid = int(raw)
+    _crs(srid, field)
+    return srid
+
+
+@lru_cache(maxsize=64)
+def _known_crs(srid: int) -> CRS:
+    return CRS.from_epsg(srid)
+
+
+def _crs(srid: int, field: str = "crs") -> CRS:
+    try:
+        return _known_crs(srid)
+    except CRSError:
+        raise UnknownCRS(f"EPSG:{srid} is not a known coordinate reference system", field=field)
+
+
+@lru_cache(maxsize=64)
+def transformer(src: int, dst: int) -> Transformer:
+    """A cached x/y-ordered transformer between two EPSG codes."""
+    return Transformer.from_crs(_known_crs(src), _known_crs(dst), always_xy=True)
+
+
+def crs_uri(srid: int) -> str:
+    """The OGC URI for an EPSG code (CRS84 for 4326, as GeoJSON's axis order is lon/lat)."""
+    if srid == STORAGE_SRID:
+        return "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+    return f"http://www.opengis.net/def/crs/EPSG/0/{srid}"
+
+
+def _check_numbers(coords: Any, field: str) -> None:
+    """Reject NaN, infinities and non-numbers before shapely sees them."""
+    stack = [coords]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, bool) or not isinstance(item, (int, float)):
+            raise InvalidGeometry(f"coordinate {item!r} is not a number", field=field)
+        elif not math.isfinite(item):
+            raise InvalidGeometry(f"coordinate {item!r} is not a finite number", field=field)
+
+
+def parse_geometry(
+    geojson: dict[str, Any] | None, srid: int = STORAGE_SRID, field: str = "geometry"
+) -> BaseGeometry:
+    """A GeoJSON geometry in ``srid`` → a valid shapely geometry in EPSG:4326.
+
+    Each problem raises :class:`InvalidGeometry` naming ``field`` and the reason: missing,
+    not GeoJSON, NaN, self-intersection (with its location), or outside lon/lat range.
+    """
+    if not isinstance(geojson, dict):
+        raise InvalidGeometry("a GeoJSON geometry object is required", field=field)
+    gtype = geojson.get("type")
+    if gtype not in _KIND_OF:
+        raise InvalidGeometry(
+            f"geometry type {gtype!r} is not one of {', '.join(_KIND_OF)}", field=field
+        )
+    if "coordinates" not in geojson:
+        raise InvalidGeometry("'coordinates' is missing", field=f"{field}.coordinates")
+    _check_numbers(geojson["coordinates"], f"{field}.coordinates")
+    try:
+        geom = shape(geojson)
+    except (ValueError, TypeError, IndexError, AttributeError, shapely.errors.GEOSException) as exc:
+        raise InvalidGeometry(f"malformed {gtype}: {exc}", field=f"{field}.coordinates")
+    if geom.is_empty:
+        raise InvalidGeometry("geometry is empty", field=field)
+    if srid == STORAGE_SRID:
+        _check_lonlat(geom, field)
+    if not geom.is_valid:
+        raise InvalidGeometry(f"invalid geometry: {explain_validity(geom)}", field=field)
+    if srid != STORAGE_SRID:
+        _crs(srid)
+        trans = transformer(srid, STORAGE_SRID)
+        geom = shapely.transform(geom, lambda xy: _apply(trans, xy))
+        if not all(math.isfinite(c) for c in geom.bounds):
+            raise InvalidGeometry(
+                f"coordinates lie outside the area EPSG:{srid} can be transformed from",
+                field=f"{field}.coordinates",
+            )
+        _check_lonlat(geom, field)
+    return geom
+
+
+def _apply(trans: Transformer, xy):
+    import numpy as np
+
+    x, y = trans.transform(xy[:, 0], xy[:, 1])
+    return np.column_stack([x, y])
+
+
+def _check_lonlat(geom: BaseGeometry, field: str) -> None:
+    minx, miny, maxx, maxy = geom.bounds
+    if miny < -90 or maxy > 90:
+        bad = maxy if maxy > 90 else miny
+        raise InvalidGeometry(
+            f"latitude {bad:g} is outside [-90, 90] (coordinates are lon, lat)",
+            field=f"{field}.coordinates",
+        )
+    if minx < -180 or maxx > 180:
+        bad = maxx if maxx > 180 else minx
+        raise InvalidGeometry(
+            f"longitude {bad:g} is outside [-180, 180]", field=f"{field}.coordinates"
+        )
+
+
+def geometry_kind(geom: BaseGeometry) -> str:
+    """'point', 'line' or 'polygon': what an asset type declares it takes."""
+    return _KIND_OF.get(geom.geom_type, "other")

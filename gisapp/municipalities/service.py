@@ -1,0 +1,88 @@
+"""Municipalities: create (with the built-in types), look up, list."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from geoalchemy2.shape import from_shape
+from shapely.geometry import MultiPolygon
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gisapp import geo
+from gisapp.asset_types.service import seed_builtin_types
+from gisapp.errors import Conflict, InvalidGeometry, NotFound
+from gisapp.models import Municipality
+from gisapp.municipalities.schemas import MunicipalityCreate, MunicipalityRef
+
+
+async def get_ref(session: AsyncSession, slug: str) -> MunicipalityRef:
+    """The municipality with this slug, or NotFound."""
+    row = (
+        await session.execute(
+            select(
+                Municipality.id, Municipality.slug, Municipality.name, Municipality.working_crs,
+                Municipality.default_language, Municipality.boundary.is_not(None),
+            ).where(Municipality.slug == slug)
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"no municipality {slug!r}")
+    return MunicipalityRef(*row)
+
+
+def _out_columns():
+    return (
+        Municipality.id, Municipality.slug, Municipality.name, Municipality.working_crs,
+        Municipality.default_language,
+        func.ST_AsGeoJSON(Municipality.boundary, 7).label("boundary"),
+        func.ST_XMin(Municipality.boundary).label("xmin"),
+        func.ST_YMin(Municipality.boundary).label("ymin"),
+        func.ST_XMax(Municipality.boundary).label("xmax"),
+        func.ST_YMax(Municipality.boundary).label("ymax"),
+    )
+
+
+def _as_out(row) -> dict:
+    data = dict(row._mapping)
+    data["boundary"] = json.loads(data["boundary"]) if data["boundary"] else None
+    box = [data.pop(k) for k in ("xmin", "ymin", "xmax", "ymax")]
+    data["bbox"] = box if box[0] is not None else None
+    return data
+
+
+async def get(session: AsyncSession, slug: str) -> dict:
+    row = (await session.execute(select(*_out_columns()).where(Municipality.slug == slug))).first()
+    if row is None:
+        raise NotFound(f"no municipality {slug!r}")
+    return _as_out(row)
+
+
+async def list_all(session: AsyncSession) -> list[dict]:
+    rows = await session.execute(select(*_out_columns()).order_by(Municipality.name))
+    return [_as_out(r) for r in rows]
+
+
+async def create(session: AsyncSession, data: MunicipalityCreate, actor: str | None) -> uuid.UUID:
+    """A new municipality with its copy of the built-in asset types."""
+    geo.parse_srid(data.working_crs, field="working_crs")
+    boundary = None
+    if data.boundary is not None:
+        srid = geo.parse_srid(data.boundary_crs, field="boundary_crs")
+        shape = geo.parse_geometry(data.boundary, srid, field="boundary")
+        if shape.geom_type == "Polygon":
+            shape = MultiPolygon([shape])
+        if shape.geom_type != "MultiPolygon":
+            raise InvalidGeometry("a boundary is a Polygon or MultiPolygon", field="boundary")
+        boundary = from_shape(shape, srid=geo.STORAGE_SRID)
+    if await session.scalar(select(Municipality.id).where(Municipality.slug == data.slug)):
+        raise Conflict(f"municipality {data.slug!r} exists already", field="slug")
+    row = Municipality(
+        slug=data.slug, name=data.name, working_crs=data.working_crs,
+        default_language=data.default_language, boundary=boundary, created_by=actor,
+    )
+    session.add(row)
+    await session.flush()
+    await seed_builtin_types(session, row.id)
+    return row.id
