@@ -25,6 +25,10 @@ class DatabaseSettings(BaseModel):
         default=Path(".gisapp/pg"),
         description="Folder of the embedded local PostgreSQL cluster.",
     )
+    stop_local_on_exit: bool = Field(
+        default=True,
+        description="Stop the local cluster when 'gisapp serve' ends (data stays).",
+    )
     pool_size: int = Field(default=10, ge=1, le=200)
     max_overflow: int = Field(default=10, ge=0, le=200)
     statement_timeout_ms: int = Field(default=30_000, ge=0)

@@ -65,7 +65,7 @@ def asset_select(srid: int) -> Select:
     return (
         select(
             A.c.id, A.c.code, A.c.type_code.label("type"), A.c.name, A.c.status,
-            func.ST_AsGeoJSON(geom, digits).label("geometry"),
+            func.ST_AsGeoJSON(geom, digits, 0).label("geometry"),
             literal(f"EPSG:{srid}").label("crs"),
             A.c.attributes, A.c.installed_on, A.c.manufacturer, A.c.model,
             A.c.is_public.label("public"), A.c.parent_id, A.c.maintenance_interval_days,

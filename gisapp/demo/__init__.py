@@ -1,0 +1,1 @@
+"""The demo municipality: a generated village, deterministic, in a real region."""
