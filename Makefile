@@ -1,0 +1,52 @@
+# gisapp: two commands.
+#   make run    set everything up and serve the demo municipality on http://127.0.0.1:8000
+#   make test   set everything up and run the whole test suite against a throwaway PostGIS
+# Everything else here is a step of those two, or a tool for developers.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test system venv db db-stop lock demo clean help
+
+help:
+	@echo "make run     - install what is missing, start the local PostGIS, load the demo, serve"
+	@echo "make test    - the same setup, then the whole test suite"
+	@echo "make db-stop - stop the local PostGIS cluster"
+	@echo "make lock    - re-resolve requirements.lock from pyproject.toml (developers)"
+
+system:
+	@bash scripts/system-packages.sh
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps -e .
+	@touch $(STAMP)
+
+venv: system $(STAMP)
+
+run: venv
+	$(BIN)/gisapp serve --demo
+
+test: venv
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+db: venv
+	$(BIN)/gisapp db start
+
+db-stop:
+	$(BIN)/gisapp db stop
+
+demo: venv
+	$(BIN)/gisapp demo
+
+lock:
+	$(BIN)/python -m pip install -q uv
+	$(BIN)/uv pip compile pyproject.toml --extra test --generate-hashes \
+		--python-version 3.11 --python-platform linux -o requirements.lock
+
+clean: db-stop
+	rm -rf $(VENV) .pytest_cache
