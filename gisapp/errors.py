@@ -103,8 +103,10 @@ def _validation_body(exc: RequestValidationError) -> dict[str, Any]:
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body",)]
         reason = err.get("msg", "invalid")
         if err.get("type") == "json_invalid":
-            reason = "malformed JSON: " + str(err.get("ctx", {}).get("error", reason))
-            loc = loc or ["body"]
+            # FastAPI puts the character offset where a field name would be
+            where = f" at character {loc[0]}" if loc else ""
+            reason = f"malformed JSON{where}: " + str(err.get("ctx", {}).get("error", reason))
+            loc = ["body"]
         items.append({"field": ".".join(loc) or "body", "reason": reason})
     return {"error": "invalid_input", "detail": items}
 

@@ -105,6 +105,7 @@ def parse_geometry(
 
     Each problem raises :class:`InvalidGeometry` naming ``field`` and the reason: missing,
     not GeoJSON, NaN, self-intersection (with its location), or outside lon/lat range.
+    A third coordinate (height) is dropped.
     """
     if not isinstance(geojson, dict):
         raise InvalidGeometry("a GeoJSON geometry object is required", field=field)
@@ -122,6 +123,9 @@ def parse_geometry(
         raise InvalidGeometry(f"malformed {gtype}: {exc}", field=f"{field}.coordinates")
     if geom.is_empty:
         raise InvalidGeometry("geometry is empty", field=field)
+    if geom.has_z:
+        # GPS fixes and surveys often carry a height; the inventory is 2-D
+        geom = shapely.force_2d(geom)
     if srid == STORAGE_SRID:
         _check_lonlat(geom, field)
     if not geom.is_valid:
