@@ -19,10 +19,10 @@ help:
 system:
 	@bash scripts/system-packages.sh
 
-$(STAMP): requirements.lock pyproject.toml
+# requirements-dev.lock = requirements.lock (what production runs, see Dockerfile) + test tools
+$(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install -q --require-hashes --no-deps -r requirements-dev.lock
 	$(BIN)/python -m pip install -q --no-deps -e .
 	@touch $(STAMP)
 
@@ -45,8 +45,10 @@ demo: venv
 
 lock:
 	$(BIN)/python -m pip install -q uv
-	$(BIN)/uv pip compile pyproject.toml --extra test --generate-hashes \
+	$(BIN)/uv pip compile pyproject.toml --generate-hashes \
 		--python-version 3.11 --python-platform linux -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra test -c requirements.lock --generate-hashes \
+		--python-version 3.11 --python-platform linux -o requirements-dev.lock
 
 clean: db-stop
 	rm -rf $(VENV) .pytest_cache
