@@ -49,7 +49,7 @@ def parse_srid(value: str | int | None, field: str = "crs") -> int:
         raw = code
     if raw.upper().startswith("EPSG:"):
         raw = raw[5:]
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
         raise UnknownCRS(
             f"{value!r} is not an EPSG code (expected e.g. 25832, EPSG:25832 or an "
             "http://www.opengis.net/def/crs/EPSG/0/… URI)",
@@ -66,10 +66,75 @@ def _known_crs(srid: int) -> CRS:
 
 
 def _crs(srid: int, field: str = "crs") -> CRS:
+    """The CRS, if it is a horizontal 2-D one (geographic or projected) that PostGIS has.
+
+    Vertical, geocentric and compound systems cannot place an asset on a map.
+    """
     try:
-        return _known_crs(srid)
+        crs = _known_crs(srid)
     except CRSError:
         raise UnknownCRS(f"EPSG:{srid} is not a known coordinate reference system", field=field)
+    if not (crs.is_projected or crs.is_geographic) or len(crs.axis_info) != 2:
+        raise UnknownCRS(
+            f"EPSG:{srid} ({crs.name}) is not a horizontal 2-D coordinate reference system",
+            field=field,
+        )
+    return crs
+
+
+_IN_POSTGIS: set[int] = {STORAGE_SRID}
+
+
+async def ensure_in_postgis(session, srid: int, field: str = "crs") -> None:
+    """PostGIS must know the code too (its spatial_ref_sys may lack codes pyproj has)."""
+    if srid in _IN_POSTGIS:
+        return
+    from sqlalchemy import text
+
+    found = await session.scalar(
+        text("SELECT EXISTS (SELECT 1 FROM spatial_ref_sys WHERE srid = :srid)"), {"srid": srid}
+    )
+    if not found:
+        raise UnknownCRS(f"EPSG:{srid} is not available in this PostGIS", field=field)
+    _IN_POSTGIS.add(srid)
+
+
+def area_of_use(srid: int) -> tuple[float, float, float, float] | None:
+    """West, south, east, north in degrees where the CRS is meant to be used."""
+    area = _known_crs(srid).area_of_use
+    return (area.west, area.south, area.east, area.north) if area else None
+
+
+def check_in_area(geom: BaseGeometry, srid: int, field: str) -> None:
+    """Coordinates sent in a projected CRS must land where that CRS is used (±2°): a
+    swapped axis or a typo in a UTM easting otherwise puts an asset on another continent."""
+    area = area_of_use(srid)
+    if area is None or srid == STORAGE_SRID:
+        return
+    west, south, east, north = area
+    minx, miny, maxx, maxy = geom.bounds
+    if minx < west - 2 or maxx > east + 2 or miny < south - 2 or maxy > north + 2:
+        raise InvalidGeometry(
+            f"coordinates land at lon {minx:.4f}, lat {miny:.4f}, outside the area where "
+            f"EPSG:{srid} is used ({west:g}..{east:g} E, {south:g}..{north:g} N); "
+            "are x and y swapped?",
+            field=f"{field}.coordinates",
+        )
+
+
+def bbox_to_storage(
+    bbox: tuple[float, float, float, float], srid: int, field: str = "bbox"
+) -> tuple[float, float, float, float]:
+    """A bbox in ``srid`` as lon/lat bounds, or InvalidInput when it cannot be transformed."""
+    if srid == STORAGE_SRID:
+        return bbox
+    try:
+        out = transformer(srid, STORAGE_SRID).transform_bounds(*bbox, errcheck=True)
+    except Exception:  # pyproj raises ProjError; any failure means: not transformable
+        out = (math.inf,) * 4
+    if not all(math.isfinite(v) for v in out):
+        raise InvalidGeometry(f"this bbox cannot be transformed from EPSG:{srid}", field=field)
+    return out
 
 
 @lru_cache(maxsize=64)
@@ -140,6 +205,7 @@ def parse_geometry(
                 field=f"{field}.coordinates",
             )
         _check_lonlat(geom, field)
+        check_in_area(geom, srid, field)
     return geom
 
 

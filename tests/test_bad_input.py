@@ -199,9 +199,7 @@ async def test_position_with_altitude_keeps_two_dimensions(client, crs, coordina
     pytest.param("EPSG:999999", "EPSG:999999", id="unknown-code"),
     pytest.param("foo", "not an EPSG code", id="malformed"),
     pytest.param("http://www.opengis.net/def/crs/OGC/1.3/CRS83", "unsupported", id="ogc-not-crs84"),
-    pytest.param("²", None, id="superscript-two", marks=pytest.mark.xfail(strict=True, reason=(
-        "geo.parse_srid line 52 tests raw.isdigit(), which is true for Unicode digits like "
-        "'²', then int(raw) on line 58 raises ValueError -> 500 instead of 400"))),
+    pytest.param("²", None, id="superscript-two"),
 ])
 async def test_bad_crs_on_create(client, rows, crs, reason):
     before = await rows()
@@ -220,20 +218,11 @@ async def test_bad_crs_on_create(client, rows, crs, reason):
                  id="bbox-crs-unknown"),
     pytest.param({"crs": "EPSG:999999"}, 400, "crs", id="crs-unknown"),
     pytest.param({"limit": 0}, 422, "query.limit", id="limit-zero"),
-    pytest.param({"crs": "EPSG:5783"}, 400, "crs", id="crs-vertical", marks=pytest.mark.xfail(
-        strict=True, reason=(
-            "geo.parse_srid only asks pyproj, which knows the vertical CRS EPSG:5783 (DHHN92 "
-            "height); queries.asset_select then runs ST_Transform(geom, 5783) and PostGIS raises "
-            "'Cannot find SRID (5783) in spatial_ref_sys' -> 500 instead of 400"))),
+    pytest.param({"crs": "EPSG:5783"}, 400, "crs", id="crs-vertical"),
     pytest.param({"bbox": "376690,5532290,376710,5532310", "bbox-crs": "EPSG:5783"}, 400,
-                 "bbox-crs", id="bbox-crs-vertical", marks=pytest.mark.xfail(strict=True, reason=(
-                     "same as crs-vertical, for ST_MakeEnvelope(..., 5783) in "
-                     "queries.with_filter -> 500 instead of 400"))),
+                 "bbox-crs", id="bbox-crs-vertical"),
     pytest.param({"bbox": "0,0,1e12,1e12", "bbox-crs": "EPSG:25832"}, 422, "bbox",
-                 id="bbox-outside-projection", marks=pytest.mark.xfail(strict=True, reason=(
-                     "a bbox beyond what EPSG:25832 can be transformed from reaches "
-                     "ST_Transform in queries.with_filter unchecked; PostGIS raises 'Point "
-                     "outside of projection domain' -> 500 instead of 4xx"))),
+                 id="bbox-outside-projection"),
 ])
 async def test_bad_list_parameters(client, rows, params, status, field):
     before = await rows()
@@ -253,9 +242,6 @@ async def test_if_match_that_is_no_version(client, rows, lamp):
     assert (await client.get(f"{BASE}/assets/{lamp['id']}")).json()["version"] == 1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "assets/router.py _version_from line 39 tests raw.isdigit(), true for the Latin-1 "
-    "character '²' (b'\\xb2' in the header), then int(raw) on line 42 raises ValueError -> 500"))
 async def test_if_match_with_superscript_digit(client, rows, lamp):
     before = await rows()
     r = await client.patch(f"{BASE}/assets/{lamp['id']}", headers={"If-Match": b'"\xb2"'},
@@ -325,11 +311,7 @@ def _in_two_days() -> str:
     pytest.param({"kind": "inspection", "reading_value": "12"}, "reading_value", None,
                  id="reading-on-inspection"),
     pytest.param({"kind": "inspection", "performed_at": "0001-01-01T00:00:00+14:00"},
-                 "performed_at", None, id="year-one-east-of-utc", marks=pytest.mark.xfail(
-                     strict=True, reason=(
-                         "maintenance/service.py add() accepts any past performed_at; year 1 at "
-                         "+14:00 is year 0 in UTC, which asyncpg cannot encode -> unhandled "
-                         "DBAPIError 'date value out of range' at flush -> 500"))),
+                 "performed_at", None, id="year-one-east-of-utc"),
 ])
 async def test_bad_maintenance_is_refused(client, rows, lamp, body, field, reason):
     before = await rows()
@@ -411,11 +393,7 @@ def bench_type(**extra):
                  "public_by_default", None, id="public-by-default-not-allowed"),
     pytest.param(bench_type(attribute_schema={"type": "object", "properties": {
         "a": {"$ref": "#/$defs/missing"}}}), 422, "attribute_schema", None,
-        id="schema-dangling-ref", marks=pytest.mark.xfail(strict=True, reason=(
-            "asset_types/service.py check_attribute_schema only runs check_schema against "
-            "the metaschema, so a $ref to nowhere is registered (201); every later asset "
-            "of that type with the property then dies in validate_attributes with "
-            "referencing's PointerToNowhere -> 500"))),
+        id="schema-dangling-ref"),
 ])
 async def test_bad_custom_type_is_refused(client, rows, body, status, field, reason):
     before = await rows()

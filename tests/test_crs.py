@@ -178,9 +178,7 @@ def test_parse_srid_accepts(value, srid):
     "foo", "EPSG:", "EPSG:999999", "0", "-25832", "25832.5", "EPSG:25832x",
     "http://www.opengis.net/def/crs/OGC/1.3/CRS83",
     "http://example.org/def/crs/EPSG/0/25832",
-    pytest.param("²", marks=pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-        "parse_srid (gisapp/geo.py line 52) accepts '²' by str.isdigit() and int() raises "
-        "ValueError on line 58 instead of UnknownCRS"))),
+    pytest.param("²"),
 ])
 def test_parse_srid_refuses(value):
     with pytest.raises(UnknownCRS) as info:
@@ -249,3 +247,10 @@ def test_parse_geometry_unknown_srid():
 def test_parse_geometry_drops_a_third_coordinate():
     geom = geo.parse_geometry({"type": "Point", "coordinates": [7.283, 49.929, 312.5]})
     assert not geom.has_z and (geom.x, geom.y) == (7.283, 49.929)
+
+
+def test_projected_coordinates_must_land_where_the_crs_is_used():
+    """Swapped x/y in UTM would put an asset on another continent: refused, not stored."""
+    with pytest.raises(InvalidGeometry) as info:
+        geo.parse_geometry({"type": "Point", "coordinates": [5532300.0, 376700.0]}, 25832)
+    assert info.value.field == "geometry.coordinates" and "swapped" in info.value.message

@@ -70,6 +70,35 @@ def check_attribute_schema(schema: dict[str, Any], field: str = "attribute_schem
         )
     if schema.get("type") != "object":
         raise InvalidInput('the schema must describe an object ("type": "object")', field=field)
+    _check_refs(schema, schema, field)
+
+
+def _check_refs(root: Any, node: Any, path: str) -> None:
+    """Every ``$ref`` points inside the schema and resolves: nothing is ever fetched, and a
+    dangling reference would fail every later asset of the type."""
+    if isinstance(node, list):
+        for i, item in enumerate(node):
+            _check_refs(root, item, f"{path}.{i}")
+        return
+    if not isinstance(node, dict):
+        return
+    ref = node.get("$ref")
+    if ref is not None:
+        if not isinstance(ref, str) or not (ref == "#" or ref.startswith("#/")):
+            raise InvalidInput(f"only references inside the schema are allowed, not {ref!r}",
+                               field=f"{path}.$ref")
+        target = root
+        for part in ref[2:].split("/") if ref != "#" else []:
+            part = part.replace("~1", "/").replace("~0", "~")
+            if isinstance(target, dict) and part in target:
+                target = target[part]
+            elif isinstance(target, list) and part.isdigit() and int(part) < len(target):
+                target = target[int(part)]
+            else:
+                raise InvalidInput(f"reference {ref!r} points to nothing", field=f"{path}.$ref")
+    for key, value in node.items():
+        if key != "$ref":
+            _check_refs(root, value, f"{path}.{key}")
 
 
 async def add_type(

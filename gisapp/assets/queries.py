@@ -90,9 +90,9 @@ def with_filter(stmt: Select, municipality_id: uuid.UUID, flt: AssetFilter) -> S
     if flt.types:
         stmt = stmt.where(A.c.type_code.in_(flt.types))
     if flt.bbox:
-        envelope = func.ST_MakeEnvelope(*flt.bbox, flt.bbox_srid)
-        if flt.bbox_srid != geo.STORAGE_SRID:
-            envelope = func.ST_Transform(envelope, geo.STORAGE_SRID)
+        # transformed by pyproj beforehand (checked there); lon/lat from here on
+        envelope = func.ST_MakeEnvelope(*geo.bbox_to_storage(flt.bbox, flt.bbox_srid),
+                                        geo.STORAGE_SRID)
         stmt = stmt.where(func.ST_Intersects(A.c.geom, envelope))
     if flt.q:
         pattern = "%" + flt.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -36,7 +36,7 @@ def _version_from(if_match: str | None, body_version: int | None = None) -> int 
     if if_match is None:
         return body_version
     raw = if_match.strip().removeprefix("W/").strip('"')
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
         raise InvalidInput(f"{if_match!r} is not a version (expected e.g. \"3\")",
                            field="If-Match")
     return int(raw)

@@ -30,6 +30,7 @@ async def get(
     srid: int = geo.STORAGE_SRID,
 ) -> dict[str, Any]:
     """One asset as AssetOut data, or NotFound."""
+    await geo.ensure_in_postgis(session, srid)
     stmt = queries.asset_select(srid).where(
         queries.A.c.municipality_id == municipality_id, queries.A.c.id == asset_id
     )
@@ -44,6 +45,7 @@ async def list_page(
     *, limit: int, offset: int, srid: int = geo.STORAGE_SRID,
 ) -> tuple[list[dict[str, Any]], bool]:
     """One page of assets in a stable order, and whether another page follows."""
+    await geo.ensure_in_postgis(session, srid)
     stmt = queries.with_filter(queries.asset_select(srid), municipality_id, flt)
     stmt = stmt.order_by(queries.A.c.code, queries.A.c.id).limit(limit + 1).offset(offset)
     rows = [queries.row_to_dict(r) for r in await session.execute(stmt)]

@@ -16,6 +16,8 @@ from gisapp.models import MaintenanceRecord
 
 # A record dated ahead of the server's clock by more than this is a typo, not clock skew.
 FUTURE_SLACK = timedelta(hours=1)
+# Nothing in a municipal inventory was maintained before electric street lighting.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 
 
 async def add(
@@ -31,6 +33,8 @@ async def add(
                            field="performed_at")
     if performed_at > now + FUTURE_SLACK:
         raise InvalidInput("lies in the future", field="performed_at")
+    if performed_at < EARLIEST:
+        raise InvalidInput("lies before 1900", field="performed_at")
     if (data.kind == "meter_reading") != (data.reading_value is not None):
         raise InvalidInput(
             "a meter reading needs reading_value; other kinds take none", field="reading_value"
