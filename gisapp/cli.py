@@ -189,10 +189,20 @@ def db_url() -> None:
 @app.command()
 def demo(
     force: Annotated[bool, typer.Option(help="Replace an existing demo municipality")] = False,
+    export: Annotated[Optional[Path], typer.Option(
+        help="Only write the village's layers to this GeoPackage (EPSG:25832), e.g. "
+             "data/geo/generated/musterdorf.gpkg; no database needed")] = None,
 ) -> None:
     """Load the demo municipality (slug 'demo'): a generated village with ~1,100 assets."""
     from gisapp.demo.loader import load_demo
 
+    if export:
+        from gisapp.demo.village import export_gpkg
+
+        export.parent.mkdir(parents=True, exist_ok=True)
+        export.unlink(missing_ok=True)
+        typer.echo(f"wrote {', '.join(export_gpkg(export))} to {export}")
+        return
     settings = load_settings()
     try:
         prepare_database(settings)

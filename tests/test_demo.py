@@ -102,3 +102,14 @@ async def test_reloading_gives_the_same_inventory(session):
     after = (await session.execute(sql)).all()
     assert before == after
     assert isinstance(today, date)
+
+
+def test_export_geopackage_in_the_working_crs(tmp_path):
+    import pyogrio
+
+    from gisapp.demo.village import export_gpkg
+
+    path = tmp_path / "musterdorf.gpkg"
+    assert export_gpkg(path) == ["boundary", "districts", "streets", "lights", "buildings"]
+    info = pyogrio.read_info(path, layer="lights")
+    assert info["crs"] == "EPSG:25832" and info["features"] == len(generate().lights)

@@ -202,3 +202,12 @@ def frames(village: Village) -> dict[str, gpd.GeoDataFrame]:
         "buildings": gdf([{**{k: v for k, v in b.items() if k != "point"}, "geometry": b["point"]}
                           for b in village.buildings]),
     }
+
+
+def export_gpkg(path, seed: int = SEED) -> list[str]:
+    """Write the village's reference layers (boundary, districts, streets, light positions,
+    buildings) to a GeoPackage in the working CRS, for QGIS. Returns the layer names."""
+    layers = frames(generate(seed))
+    for name, gdf in layers.items():
+        gdf.to_crs(WORKING_CRS).to_file(path, layer=name, driver="GPKG")
+    return list(layers)
