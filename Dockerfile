@@ -18,6 +18,13 @@ COPY pyproject.toml README.m[d] ./
 COPY gisapp ./gisapp
 RUN pip install --no-deps . && pip check
 
+# --- web: the JavaScript/CSS libraries of package-lock.json (served under /static/vendor/) --
+FROM node:20-bookworm-slim AS web
+WORKDIR /web
+COPY package.json package-lock.json ./
+# No install scripts: none is needed, and swagger-ui-dist's @scarf/scarf would phone home.
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts
+
 # --- runtime ---------------------------------------------------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime
 RUN groupadd --gid 10001 gisapp \
@@ -29,13 +36,10 @@ WORKDIR /app
 # Static field web app, when the build context has field/ (the wildcard makes this a no-op
 # when it does not). Root-owned: the app only reads it.
 COPY fiel[d] /app/field/
-# JS dependencies (Leaflet …) once package.json exists: add a stage before this one, e.g.
-#   FROM node:20-bookworm-slim AS web
-#   WORKDIR /web
-#   COPY package.json package-lock.json ./
-#   RUN npm ci --omit=dev
-# and copy its result here:
-#   COPY --from=web /web/node_modules /app/node_modules
+# JS/CSS libraries (Swagger UI, Leaflet …) from the web stage; read-only, root-owned. The
+# package lives in /opt/venv, so the app is told where node_modules is.
+COPY --from=web /web/node_modules /app/node_modules
+ENV GISAPP_VENDOR_DIR=/app/node_modules
 # Generated static maps: the only folder the app writes; mount a volume here.
 RUN mkdir -p /app/maps && chown gisapp:gisapp /app/maps
 USER gisapp

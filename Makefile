@@ -7,6 +7,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+WEB_STAMP := node_modules/.installed
 
 .PHONY: run test system venv db db-stop lock demo clean help
 
@@ -26,7 +27,13 @@ $(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 	$(BIN)/python -m pip install -q --no-deps -e .
 	@touch $(STAMP)
 
-venv: system $(STAMP)
+# JS/CSS libraries (package-lock.json), served by gisapp under /static/vendor/. No install
+# scripts: none is needed, and swagger-ui-dist's @scarf/scarf would phone home.
+$(WEB_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	@touch $(WEB_STAMP)
+
+venv: system $(STAMP) $(WEB_STAMP)
 
 run: venv
 	$(BIN)/gisapp serve --demo
@@ -51,4 +58,4 @@ lock:
 		--python-version 3.11 --python-platform linux -o requirements-dev.lock
 
 clean: db-stop
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) node_modules .pytest_cache

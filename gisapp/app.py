@@ -10,12 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gisapp import __version__
 from gisapp.asset_types.router import router as types_router
 from gisapp.assets.router import router as assets_router
-from gisapp.database import make_engine, make_sessionmaker
+from gisapp.auth.router import router as auth_router
+from gisapp.database import check_app_role, make_engine, make_sessionmaker
 from gisapp.errors import install_handlers
 from gisapp.health import router as health_router
 from gisapp.maintenance.router import router as maintenance_router
 from gisapp.municipalities.router import router as municipalities_router
 from gisapp.settings import Settings, load_settings
+from gisapp.static import install_static
 
 
 def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> FastAPI:
@@ -27,6 +29,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         own = engine is None
         app.state.engine = engine or make_engine(settings)
         app.state.sessionmaker = make_sessionmaker(app.state.engine)
+        if own:
+            await check_app_role(app.state.engine)
         try:
             yield
         finally:
@@ -38,10 +42,13 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         version=__version__,
         summary="Infrastructure inventory and maintenance for municipalities, on PostGIS",
         lifespan=lifespan,
+        docs_url=None,  # served by install_static, without CDNs
+        redoc_url=None,
     )
     app.state.settings = settings
     install_handlers(app)
-    for router in (health_router, municipalities_router, types_router, assets_router,
+    install_static(app, settings)
+    for router in (health_router, auth_router, municipalities_router, types_router, assets_router,
                    maintenance_router):
         app.include_router(router)
     return app

@@ -48,7 +48,7 @@ def prepare_database(settings: Settings, *, start_local: bool = True) -> str:
     Returns the database URL. Used by ``serve``, ``db upgrade`` and ``demo``.
     """
     from gisapp import migrate
-    from gisapp.database import database_url, ensure_database
+    from gisapp.database import admin_url, ensure_app_login, ensure_database
 
     if settings.uses_local_cluster and start_local:
         cluster = _cluster(settings)
@@ -57,8 +57,9 @@ def prepare_database(settings: Settings, *, start_local: bool = True) -> str:
         if created:
             typer.echo(f"Created the local PostgreSQL cluster in {cluster.folder}")
         asyncio.run(ensure_database(cluster.url()))
-    url = database_url(settings)
+    url = admin_url(settings)
     migrate.upgrade(url)
+    asyncio.run(ensure_app_login(settings))
     return url
 
 
@@ -87,6 +88,7 @@ def serve(
         f"\ngisapp serves on http://{host}:{port}\n"
         f"  API docs:   http://{host}:{port}/docs\n"
         f"  Health:     http://{host}:{port}/healthz\n"
+        f"  Log in:     http://{host}:{port}/login\n"
         f"  Demo data:  http://{host}:{port}/api/v1/municipalities/demo/assets\n"
         "Stop with Ctrl-C.\n"
     )
@@ -107,6 +109,14 @@ def _load_demo_if_empty(settings: Settings) -> None:
     if result:
         typer.echo("Loaded the demo municipality: " + ", ".join(
             f"{v} {k}" for k, v in result.items()))
+    _print_demo_logins(settings)
+
+
+def _print_demo_logins(settings: Settings) -> None:
+    from gisapp.demo.loader import DEMO_USERS, demo_password
+
+    names = ", ".join(u[0] for u in DEMO_USERS)
+    typer.echo(f"Demo logins ({names}), password: {demo_password(settings)}")
 
 
 @db_app.command("start")
@@ -155,14 +165,14 @@ def db_status() -> None:
 def db_upgrade(revision: str = "head") -> None:
     """Migrate the schema to the latest (or given) revision."""
     from gisapp import migrate
-    from gisapp.database import database_url
+    from gisapp.database import admin_url
 
     settings = load_settings()
     try:
         if revision == "head":
             prepare_database(settings)
         else:
-            migrate.upgrade(database_url(settings), revision)
+            migrate.upgrade(admin_url(settings), revision)
     except (LocalDbError, GisappError) as exc:
         _fail(str(exc))
     typer.echo(f"schema at {revision}")
@@ -172,18 +182,22 @@ def db_upgrade(revision: str = "head") -> None:
 def db_downgrade(revision: str) -> None:
     """Take the schema back to a revision ("base" removes gisapp's tables)."""
     from gisapp import migrate
-    from gisapp.database import database_url
+    from gisapp.database import admin_url
 
-    migrate.downgrade(database_url(load_settings()), revision)
+    migrate.downgrade(admin_url(load_settings()), revision)
     typer.echo(f"schema at {revision}")
 
 
 @db_app.command("url")
-def db_url() -> None:
-    """Print the database URL (for psql, QGIS, backups). Contains the password."""
-    from gisapp.database import database_url
+def db_url(
+    app_role: Annotated[bool, typer.Option("--app", help="The app's role (row-level security "
+                                                         "applies) instead of the owner")] = False,
+) -> None:
+    """Print a database URL (for psql, backups). Contains the password."""
+    from gisapp.database import admin_url, app_url
 
-    typer.echo(database_url(load_settings()).replace("+asyncpg", ""))
+    settings = load_settings()
+    typer.echo((app_url(settings) if app_role else admin_url(settings)).replace("+asyncpg", ""))
 
 
 @app.command()
@@ -213,11 +227,12 @@ def demo(
         typer.echo("The demo municipality exists already (use --force to rebuild it).")
         return
     typer.echo("Loaded the demo municipality: " + ", ".join(f"{v} {k}" for k, v in result.items()))
+    _print_demo_logins(settings)
 
 
 def _run_in_session(municipality: str, fn):
     """Run ``fn(session, municipality_ref)`` in one transaction on the configured database."""
-    from gisapp.database import make_engine, make_sessionmaker, session_scope
+    from gisapp.database import make_engine, make_sessionmaker, session_scope, set_context
     from gisapp.municipalities.service import get_ref
 
     async def run():
@@ -226,6 +241,7 @@ def _run_in_session(municipality: str, fn):
         try:
             async with session_scope(make_sessionmaker(engine), actor=_actor()) as session:
                 ref = await get_ref(session, municipality)
+                await set_context(session, actor=_actor(), municipality_id=ref.id)
                 return await fn(session, ref)
         finally:
             await engine.dispose()

@@ -1,38 +1,61 @@
-"""Engine and sessions.
+"""Engine, sessions and the per-transaction context that row-level security reads.
 
-One engine per app (made by the app factory, never at import). Every request runs in one
-transaction; :func:`session_scope` sets the acting user and the municipality with
-``set_config(..., is_local => true)`` so the values vanish at commit or rollback and a pooled
-connection never carries them into the next request. Triggers (change history) and row-level
-security policies read them.
+Two database roles matter: the owner, which runs migrations (``settings.database.url`` or
+the local cluster's admin), and ``gisapp_app``, which the app connects as: it owns nothing
+and cannot bypass row-level security. Every transaction starts with :func:`set_context`,
+which sets, for that transaction only (``set_config(..., true)`` and ``SET LOCAL``), who
+acts, for which municipality, and whether as staff (``gisapp_app``) or as the anonymous
+public (``gisapp_public``). Commit or rollback forgets all of it, so a pooled connection
+never carries one request's municipality into the next.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Literal
 
 import asyncpg
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from gisapp.errors import DatabaseUnavailable
 from gisapp.localdb import DATABASE, LocalCluster
 from gisapp.settings import Settings
 
+APP_ROLE = "gisapp_app"
+PUBLIC_ROLE = "gisapp_public"
+DbRole = Literal["gisapp_app", "gisapp_public"]
 
-def database_url(settings: Settings) -> str:
-    """The configured URL, or the embedded cluster's (started if needed)."""
+
+def admin_url(settings: Settings) -> str:
+    """URL of the schema owner: the configured one, or the local cluster's admin."""
     if settings.database.url:
         return settings.database.url
-    cluster = LocalCluster(settings.database.local_dir)
-    return cluster.url()
+    return LocalCluster(settings.database.local_dir).url()
+
+
+def app_password(settings: Settings) -> str:
+    """The gisapp_app role's password: configured, or derived from the owner's."""
+    if settings.database.app_password:
+        return settings.database.app_password.get_secret_value()
+    owner = make_url(admin_url(settings)).password or ""
+    return hmac.new(owner.encode(), b"gisapp_app login", hashlib.sha256).hexdigest()
+
+
+def app_url(settings: Settings) -> str:
+    """The URL the app connects with: the owner's server and database, as gisapp_app."""
+    url = make_url(admin_url(settings)).set(username=APP_ROLE, password=app_password(settings))
+    return url.render_as_string(hide_password=False)
 
 
 def make_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
-    """An async engine with a bounded pool and a statement timeout per connection."""
+    """An async engine (as gisapp_app unless a URL is given) with a bounded pool."""
     return create_async_engine(
-        url or database_url(settings),
+        url or app_url(settings),
         pool_size=settings.database.pool_size,
         max_overflow=settings.database.max_overflow,
         pool_pre_ping=True,
@@ -49,31 +72,60 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-async def set_context(session: AsyncSession, *, actor: str | None, municipality_id=None) -> None:
-    """Set who acts and for which municipality, for this transaction only."""
+async def set_context(
+    session: AsyncSession, *, actor: str | None, municipality_id=None, user_id=None,
+    db_role: DbRole | None = APP_ROLE, superuser: bool = False,
+) -> None:
+    """Set who acts, for which municipality and as which database role, for this
+    transaction only. Call again to narrow (e.g. once the municipality is known).
+
+    ``db_role=None`` keeps the connection's own role: only for the owner's maintenance
+    work (loading the demo), never for requests.
+    """
+    if db_role is not None:
+        await set_role(session, db_role)
     await session.execute(
         text(
             "SELECT set_config('gisapp.actor', :actor, true),"
-            " set_config('gisapp.municipality_id', :mid, true)"
+            " set_config('gisapp.municipality_id', :mid, true),"
+            " set_config('gisapp.user_id', :uid, true),"
+            " set_config('gisapp.superuser', :su, true)"
         ),
-        {"actor": actor or "", "mid": str(municipality_id) if municipality_id else ""},
+        {"actor": actor or "", "mid": str(municipality_id) if municipality_id else "",
+         "uid": str(user_id) if user_id else "", "su": "on" if superuser else "off"},
     )
+
+
+async def set_municipality(session: AsyncSession, municipality_id) -> None:
+    """Narrow the transaction to one municipality (row-level security follows)."""
+    await session.execute(
+        text("SELECT set_config('gisapp.municipality_id', :mid, true)"),
+        {"mid": str(municipality_id) if municipality_id else ""},
+    )
+
+
+async def set_role(session: AsyncSession, db_role: DbRole) -> None:
+    """Switch the transaction to the staff or the public database role."""
+    if db_role not in (APP_ROLE, PUBLIC_ROLE):
+        raise ValueError(f"unknown database role {db_role!r}")
+    # role names are two constants (checked above); SET ROLE takes no bound parameters
+    await session.execute(text(f"SET LOCAL ROLE {db_role}"))
 
 
 @asynccontextmanager
 async def session_scope(
-    maker: async_sessionmaker[AsyncSession], *, actor: str | None = None
+    maker: async_sessionmaker[AsyncSession], *, actor: str | None = None, **context
 ) -> AsyncIterator[AsyncSession]:
     """One transaction: committed when the block ends, rolled back on any exception."""
     async with maker() as session:
         async with session.begin():
-            await set_context(session, actor=actor)
+            await set_context(session, actor=actor, **context)
             yield session
 
 
-async def ensure_database(admin_url: str, name: str = DATABASE) -> bool:
+async def ensure_database(admin: str, name: str = DATABASE) -> bool:
     """Create the database on the server if missing (local cluster). True when created."""
-    plain = admin_url.replace("postgresql+asyncpg://", "postgresql://")
+    plain = admin.replace("postgresql+asyncpg://", "postgresql://")
     base, _, _ = plain.rpartition("/")
     try:
         conn = await asyncpg.connect(base + "/postgres")
@@ -89,3 +141,34 @@ async def ensure_database(admin_url: str, name: str = DATABASE) -> bool:
         return True
     finally:
         await conn.close()
+
+
+async def ensure_app_login(settings: Settings) -> None:
+    """Let gisapp_app log in with its password (the role itself comes from a migration)."""
+    conn = await asyncpg.connect(admin_url(settings).replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        statement = await conn.fetchval(
+            "SELECT format('ALTER ROLE %I LOGIN PASSWORD %L', $1::text, $2::text)",
+            APP_ROLE, app_password(settings),
+        )
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+async def check_app_role(engine: AsyncEngine) -> None:
+    """Refuse to serve as a role that would bypass row-level security."""
+    async with engine.connect() as conn:
+        row = (await conn.execute(text(
+            "SELECT r.rolname, r.rolsuper, r.rolbypassrls,"
+            " EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = 'public'"
+            "         AND tableowner = current_user)"
+            " FROM pg_roles r WHERE r.rolname = current_user"))).one()
+    name, superuser, bypass, owner = row
+    if superuser or bypass or owner:
+        raise DatabaseUnavailable(
+            f"the app connects as {name!r}, which "
+            + ("is a superuser" if superuser else "bypasses row-level security" if bypass
+               else "owns tables")
+            + f"; it must connect as {APP_ROLE} (see README: configuration)"
+        )

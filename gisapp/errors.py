@@ -22,6 +22,7 @@ class GisappError(Exception):
 
     status_code = 400
     code = "error"
+    headers: dict[str, str] | None = None
 
     def __init__(
         self,
@@ -116,7 +117,7 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(GisappError)
     async def _domain(_: Request, exc: GisappError) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status_code)
+        return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -43,6 +43,13 @@ def _in_thread(fn, *args) -> None:
         raise errors[0]
 
 
+def head() -> str:
+    """The newest revision this code knows."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("")).get_current_head()
+
+
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the schema to ``revision`` (latest by default)."""
     _in_thread(command.upgrade, alembic_config(url), revision)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -18,8 +18,15 @@ class DatabaseSettings(BaseModel):
 
     url: str | None = Field(
         default=None,
-        description="SQLAlchemy URL, e.g. postgresql+asyncpg://gisapp:secret@db/gisapp. "
-        "Empty: use the embedded local cluster.",
+        description="URL of the role that owns the schema and runs migrations, e.g. "
+        "postgresql://gisapp:secret@db/gisapp. The app itself connects as the role "
+        "gisapp_app (no ownership, no BYPASSRLS) on the same server. Empty: the embedded "
+        "local cluster.",
+    )
+    app_password: SecretStr | None = Field(
+        default=None,
+        description="Password of the gisapp_app role; default: derived from the owner's "
+        "password (whoever has that one has more rights anyway).",
     )
     local_dir: Path = Field(
         default=Path(".gisapp/pg"),
@@ -62,6 +69,20 @@ class ServerSettings(BaseModel):
         return value.rstrip("/")
 
 
+class SecuritySettings(BaseModel):
+    """Logins, sessions and throttling."""
+
+    session_days: int = Field(default=30, ge=1, le=365, description="Lifetime of a login")
+    cookie_secure: bool | None = Field(
+        default=None,
+        description="Secure flag of the session cookie; default: on unless the public base "
+        "URL is plain http on a non-loopback host",
+    )
+    login_failures_per_account: int = Field(default=5, ge=1)
+    login_failures_per_address: int = Field(default=20, ge=1)
+    login_window_minutes: int = Field(default=15, ge=1)
+
+
 class GeoSettings(BaseModel):
     """Rules for geometries coming in."""
 
@@ -86,9 +107,21 @@ class Settings(BaseSettings):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     geo: GeoSettings = Field(default_factory=GeoSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
     demo_mode: bool = Field(
         default=True,
         description="Development/demo installation. Production sets this to false.",
+    )
+    demo_password: SecretStr | None = Field(
+        default=None,
+        description="GISAPP_DEMO_PASSWORD: password of the demo users admin, planner and "
+        "crew; default: generated once and kept next to the local cluster",
+    )
+    vendor_dir: Path | None = Field(
+        default=None,
+        description="The node_modules folder whose JavaScript/CSS libraries gisapp serves "
+        "under /static/vendor/. Empty: node_modules next to the gisapp package (the repository "
+        "root). The Docker image sets /app/node_modules.",
     )
 
     @cached_property

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make sure the system packages gisapp needs are there: Python with venv, PostgreSQL >= 15
-# with PostGIS >= 3.3. As root it installs what is missing with apt-get; otherwise it prints
+# with PostGIS >= 3.3, npm. As root it installs what is missing with apt-get; otherwise it prints
 # the exact command to run and exits 1. Called by `make run` and `make test`.
 set -euo pipefail
 
@@ -22,6 +22,11 @@ have_postgis() {
 
 if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
   need+=(python3-venv)
+fi
+
+# npm installs the JS/CSS libraries of package-lock.json (Debian 12's nodejs 18 will do)
+if ! command -v npm >/dev/null 2>&1; then
+  need+=(nodejs npm)
 fi
 
 postgis_pkg=""

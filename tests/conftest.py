@@ -1,6 +1,11 @@
 """Test setup: a throwaway PostGIS cluster started by the suite itself, migrated once, with
 the demo municipality loaded once; each test runs in a transaction that is rolled back.
 
+The outer transaction runs as the schema owner (to set up data and count rows past
+row-level security); every request of the app switches to ``gisapp_app`` or
+``gisapp_public`` inside it, as in production. Tests that need the app's own login use
+``app_engine``.
+
 Set GISAPP_TEST_DATABASE_URL to run against an existing server instead (its database is
 migrated and the demo is loaded into it).
 """
@@ -19,13 +24,19 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionma
 
 from gisapp import migrate
 from gisapp.app import create_app
-from gisapp.database import ensure_database, make_engine, set_context
+from gisapp.auth.credentials import hash_secret
+from gisapp.database import (
+    admin_url, app_url, ensure_app_login, ensure_database, make_engine, set_context,
+)
 from gisapp.demo.loader import write_demo
 from gisapp.localdb import LocalCluster
 from gisapp.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DB = "gisapp_test"
+DEMO_PASSWORD = "demo-password-for-tests"
+# API tokens the fixtures create in the demo, one per role
+TOKENS = {role: f"gat_test-{role}-token-0123456789abcdef" for role in ("admin", "planner", "crew")}
 
 
 @pytest.fixture(scope="session")
@@ -54,28 +65,45 @@ def db_url(cluster) -> str:
 
 @pytest.fixture(scope="session")
 def settings(db_url) -> Settings:
-    return Settings(database={"url": db_url, "pool_size": 5}, demo_mode=True)
+    s = Settings(database={"url": db_url, "pool_size": 5}, demo_mode=True)
+    asyncio.run(ensure_app_login(s))
+    return s
 
 
 @pytest.fixture(scope="session")
 async def engine(settings) -> AsyncIterator[AsyncEngine]:
-    eng = make_engine(settings)
+    """The schema owner's engine: loads the demo, runs each test's outer transaction."""
+    eng = make_engine(settings, admin_url(settings))
     async with eng.begin() as conn:
         has_demo = await conn.scalar(text("SELECT count(*) FROM municipality WHERE slug = 'demo'"))
     if not has_demo:
         maker = async_sessionmaker(eng, expire_on_commit=False)
         async with maker() as session, session.begin():
-            await set_context(session, actor="demo")
-            await write_demo(session)
+            await set_context(session, actor="demo", db_role=None)
+            await write_demo(session, password=DEMO_PASSWORD)
+    yield eng
+    await eng.dispose()
+
+
+@pytest.fixture(scope="session")
+async def app_engine(settings, engine) -> AsyncIterator[AsyncEngine]:
+    """The app's own engine, logged in as gisapp_app (what production uses)."""
+    eng = make_engine(settings, app_url(settings))
     yield eng
     await eng.dispose()
 
 
 @pytest.fixture
 async def connection(engine) -> AsyncIterator[AsyncConnection]:
-    """One connection in an outer transaction that is rolled back after the test."""
+    """One connection in an outer transaction that is rolled back after the test, with an
+    API token per role in the demo."""
     async with engine.connect() as conn:
         trans = await conn.begin()
+        for role, token in TOKENS.items():
+            await conn.execute(text(
+                "INSERT INTO api_token (municipality_id, name, token_hash, prefix, role)"
+                " SELECT id, :name, :hash, 'gat_test', :role FROM municipality WHERE slug = 'demo'"
+            ), {"name": f"test-{role}", "hash": hash_secret(token), "role": role})
         yield conn
         if trans.is_active:
             await trans.rollback()
@@ -91,26 +119,69 @@ def sessionmaker(connection) -> async_sessionmaker:
 
 @pytest.fixture
 async def session(sessionmaker):
+    """A session of the schema owner inside the test's transaction (for loaders)."""
     async with sessionmaker() as s:
         async with s.begin():
-            await set_context(s, actor="test")
+            await set_context(s, actor="test", db_role=None)
             yield s
 
 
 @pytest.fixture
-async def client(settings, connection, sessionmaker) -> AsyncIterator[httpx.AsyncClient]:
-    """The app over ASGI, its every request inside the test's rolled-back transaction."""
-    app = create_app(settings)
-    app.state.engine = connection.engine
-    app.state.sessionmaker = sessionmaker
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+def app(settings, connection, sessionmaker):
+    """The app, its every request inside the test's rolled-back transaction."""
+    application = create_app(settings)
+    application.state.engine = connection.engine
+    application.state.sessionmaker = sessionmaker
+    return application
+
+
+@pytest.fixture
+def make_client(app):
+    """``async with make_client("crew") as c``: a client with that role's API token in the
+    demo (None: anonymous)."""
+    def _make(role: str | None = None, **kw) -> httpx.AsyncClient:
+        headers = {"Authorization": f"Bearer {TOKENS[role]}"} if role else {}
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url=kw.pop("base_url", "https://testserver"),
+                                 headers=headers, **kw)
+    return _make
+
+
+@pytest.fixture
+async def client(make_client) -> AsyncIterator[httpx.AsyncClient]:
+    """A client acting as the demo's admin (by API token)."""
+    async with make_client("admin") as c:
+        yield c
+
+
+@pytest.fixture
+async def anon(make_client) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the anonymous public."""
+    async with make_client(None) as c:
         yield c
 
 
 @pytest.fixture
 async def count(connection):
-    """``await count("asset")``: rows in a table, as the test's transaction sees them."""
+    """``await count("asset")``: rows in a table, all of them (past row-level security)."""
     async def _count(table: str, where: str = "true") -> int:
+        await connection.execute(text("RESET ROLE"))
         return await connection.scalar(text(f"SELECT count(*) FROM {table} WHERE {where}"))
     return _count
+
+
+@pytest.fixture
+async def superuser(connection, make_client) -> AsyncIterator[httpx.AsyncClient]:
+    """A client logged in (session cookie + CSRF header) as an installation administrator."""
+    from gisapp.auth.passwords import hash_password
+
+    await connection.execute(text(
+        "INSERT INTO app_user (username, display_name, password_hash, is_superuser)"
+        " VALUES ('root-test', 'Installation admin', :h, true)"),
+        {"h": hash_password("root-password-123")})
+    async with make_client(None) as c:
+        r = await c.post("/api/v1/auth/login",
+                         json={"username": "root-test", "password": "root-password-123"})
+        assert r.status_code == 200, r.text
+        c.headers["X-CSRF-Token"] = r.json()["csrf_token"]
+        yield c

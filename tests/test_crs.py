@@ -57,10 +57,11 @@ async def assert_point_round_trip(client, base: str, code: int, x: float, y: flo
 
 
 @pytest.fixture
-async def lux(client):
-    """A municipality near Luxembourg City, working in EPSG:2169, boundary sent in EPSG:2169."""
+async def lux(superuser):
+    """A municipality near Luxembourg City, working in EPSG:2169, boundary sent in EPSG:2169;
+    created by an installation administrator, who becomes its admin."""
     ring = [[77000, 74000], [79000, 74000], [79000, 76000], [77000, 76000], [77000, 74000]]
-    r = await client.post("/api/v1/municipalities", json={
+    r = await superuser.post("/api/v1/municipalities", json={
         "slug": "lux-test", "name": "Lux Test", "working_crs": 2169, "default_language": "fr",
         "boundary": {"type": "Polygon", "coordinates": [ring]}, "boundary_crs": "EPSG:2169"})
     assert r.status_code == 201, r.text
@@ -80,12 +81,12 @@ async def test_round_trip_25832(client, xy):
 
 @pytest.mark.parametrize("xy", [(78_000.0, 75_000.0), (77_250.125, 74_500.5),
                                 (78_800.75, 75_900.333)])
-async def test_round_trip_2169(client, lux, xy):
-    await assert_point_round_trip(client, lux, 2169, *xy)
+async def test_round_trip_2169(superuser, lux, xy):
+    await assert_point_round_trip(superuser, lux, 2169, *xy)
 
 
-async def test_point_outside_lux_boundary_in_2169(client, lux):
-    r = await client.post(f"{lux}/assets", params={"crs": "EPSG:2169"},
+async def test_point_outside_lux_boundary_in_2169(superuser, lux):
+    r = await superuser.post(f"{lux}/assets", params={"crs": "EPSG:2169"},
                           json={"type": "street_light", "geometry": point(81_000.0, 75_000.0)})
     assert r.status_code == 422 and r.json()["detail"][0]["field"] == "geometry"
 

@@ -10,6 +10,8 @@ from sqlalchemy import text
 from gisapp.demo.loader import _remove, write_demo
 from gisapp.demo.village import generate
 
+from .conftest import DEMO_PASSWORD
+
 DEMO = "(SELECT id FROM municipality WHERE slug = 'demo')"
 
 
@@ -98,7 +100,7 @@ async def test_reloading_gives_the_same_inventory(session):
     today = (await session.execute(text("SELECT created_at::date FROM municipality WHERE slug = 'demo'"))).scalar()
     mid = (await session.execute(text("SELECT id FROM municipality WHERE slug = 'demo'"))).scalar()
     await _remove(session, mid)
-    await write_demo(session, today=today)
+    await write_demo(session, today=today, password=DEMO_PASSWORD)
     after = (await session.execute(sql)).all()
     assert before == after
     assert isinstance(today, date)

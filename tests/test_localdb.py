@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from gisapp import migrate
+
 from gisapp import localdb
 from gisapp.localdb import LocalCluster, LocalDbError
 
@@ -49,7 +51,7 @@ def test_start_stop_restart_keeps_data(folder):
     assert "Created the local PostgreSQL cluster" in started.stdout
     cluster = LocalCluster(folder)
     assert run_cli("db", "status", folder=folder).returncode == 0
-    assert psql(cluster, "SELECT version_num FROM alembic_version") == "0001"
+    assert psql(cluster, "SELECT version_num FROM alembic_version") == migrate.head()
     psql(cluster, "INSERT INTO municipality (slug, name) VALUES ('keep-me', 'Bleibt')")
 
     assert run_cli("db", "stop", folder=folder).returncode == 0

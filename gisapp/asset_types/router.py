@@ -5,26 +5,37 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from gisapp.asset_types import service
-from gisapp.asset_types.schemas import AssetTypeCreate, AssetTypeOut
-from gisapp.dependencies import ActorDep, MunicipalityDep, SessionDep
+from gisapp.asset_types.schemas import AssetTypeCreate, AssetTypeOut, AssetTypePublicOut
+from gisapp.dependencies import AccessDep, ActorDep, Permission, SessionDep
+from gisapp.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}/types", tags=["asset types"])
 
 
-@router.get("", response_model=list[AssetTypeOut])
-async def list_types(session: SessionDep, municipality: MunicipalityDep):
-    """All asset types of the municipality, built-in first."""
-    return await service.list_types(session, municipality.id)
+@router.get("", response_model=list[AssetTypeOut] | list[AssetTypePublicOut])
+async def list_types(session: SessionDep, access: AccessDep):
+    """All asset types of the municipality, built-in first; the public sees the types that
+    may be public, without their schemas."""
+    if not access.internal:
+        return await service.list_public_types(session, access.municipality.id)
+    return await service.list_types(session, access.municipality.id)
 
 
-@router.get("/{code}", response_model=AssetTypeOut)
-async def get_type(code: str, session: SessionDep, municipality: MunicipalityDep):
-    return await service.get_type(session, municipality.id, code)
+@router.get("/{code}", response_model=AssetTypeOut | AssetTypePublicOut)
+async def get_type(code: str, session: SessionDep, access: AccessDep):
+    if not access.internal:
+        found = [t for t in await service.list_public_types(session, access.municipality.id)
+                 if t["code"] == code]
+        if not found:
+            raise NotFound(f"no asset type {code!r}")
+        return found[0]
+    return await service.get_type(session, access.municipality.id, code)
 
 
 @router.post("", response_model=AssetTypeOut, status_code=status.HTTP_201_CREATED)
 async def add_type(
-    data: AssetTypeCreate, session: SessionDep, municipality: MunicipalityDep, actor: ActorDep
+    data: AssetTypeCreate, session: SessionDep, access: Permission("type.manage"),
+    actor: ActorDep,
 ):
     """Add a municipality's own type, with its attribute schema, without code changes."""
-    return await service.add_type(session, municipality.id, data, actor)
+    return await service.add_type(session, access.municipality.id, data, actor)

@@ -32,6 +32,18 @@ class AssetTypeCreate(BaseModel):
     color: str = Field(default="#3388ff", pattern=r"^#[0-9a-fA-F]{6}$")
 
 
+class AssetTypePublicOut(BaseModel):
+    """What the public sees of a type that may be public (for map legends)."""
+
+    code: str
+    label_de: str
+    label_en: str | None
+    label_fr: str | None
+    geometry_kind: GeometryKind
+    icon: str
+    color: str
+
+
 class AssetTypeOut(BaseModel):
     code: str
     code_prefix: str

@@ -47,6 +47,19 @@ async def list_types(session: AsyncSession, municipality_id: uuid.UUID) -> list[
     return list(result)
 
 
+_PUBLIC_COLUMNS = (AssetType.code, AssetType.label_de, AssetType.label_en, AssetType.label_fr,
+                   AssetType.geometry_kind, AssetType.icon, AssetType.color)
+
+
+async def list_public_types(session: AsyncSession, municipality_id: uuid.UUID) -> list[dict]:
+    """Types that may be public, with only the columns the public role may read."""
+    rows = await session.execute(
+        select(*_PUBLIC_COLUMNS).where(AssetType.municipality_id == municipality_id)
+        .order_by(AssetType.code)
+    )
+    return [dict(r._mapping) for r in rows]
+
+
 async def get_type(
     session: AsyncSession, municipality_id: uuid.UUID, code: str, field: str | None = None
 ) -> AssetType:

@@ -56,16 +56,37 @@ def _next_due(last):
     )
 
 
-def asset_select(srid: int) -> Select:
-    """All columns of AssetOut; geometry as GeoJSON text in ``srid``."""
+def _geometry(srid: int):
     geom = A.c.geom if srid == geo.STORAGE_SRID else func.ST_Transform(A.c.geom, srid)
     digits = 9 if srid == geo.STORAGE_SRID else 4
+    return func.ST_AsGeoJSON(geom, digits, 0).label("geometry")
+
+
+def public_asset_select(srid: int) -> Select:
+    """The columns of AssetPublicOut: what the public may see, and only columns the
+    database's public role may read (attributes without internal keys, no bookkeeping).
+    A parent shows only when the public may see it too."""
+    P = A.alias("parent")
+    visible_parent = (
+        select(P.c.id).where(P.c.municipality_id == A.c.municipality_id, P.c.id == A.c.parent_id)
+        .scalar_subquery()
+    )
+    return select(
+        A.c.id, A.c.code, A.c.type_code.label("type"), A.c.name, A.c.status, _geometry(srid),
+        literal(f"EPSG:{srid}").label("crs"), A.c.public_attributes.label("attributes"),
+        A.c.installed_on, A.c.manufacturer, A.c.model, visible_parent.label("parent_id"),
+        A.c.updated_at,
+    ).select_from(A)
+
+
+def asset_select(srid: int) -> Select:
+    """All columns of AssetOut; geometry as GeoJSON text in ``srid``."""
     last = _last_maintenance().label("last_maintenance_at")
     next_due = _next_due(_last_maintenance())
     return (
         select(
             A.c.id, A.c.code, A.c.type_code.label("type"), A.c.name, A.c.status,
-            func.ST_AsGeoJSON(geom, digits, 0).label("geometry"),
+            _geometry(srid),
             literal(f"EPSG:{srid}").label("crs"),
             A.c.attributes, A.c.installed_on, A.c.manufacturer, A.c.model,
             A.c.is_public.label("public"), A.c.parent_id, A.c.maintenance_interval_days,

@@ -9,11 +9,14 @@ from fastapi import APIRouter, Header, Query, Request, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
+
 from gisapp import formats, geo
 from gisapp.assets import service
 from gisapp.assets.queries import AssetFilter
-from gisapp.assets.schemas import AssetCreate, AssetOut, AssetPage, AssetUpdate, HistoryEntry, Status
-from gisapp.dependencies import ActorDep, MunicipalityDep, SessionDep, SettingsDep
+from gisapp.assets.schemas import (
+    AssetCreate, AssetOut, AssetPage, AssetUpdate, HistoryEntry, Status,
+)
+from gisapp.dependencies import AccessDep, ActorDep, Permission, SessionDep, SettingsDep
 from gisapp.errors import InvalidInput
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}/assets", tags=["assets"])
@@ -45,10 +48,9 @@ def _version_from(if_match: str | None, body_version: int | None = None) -> int 
 def _asset_response(request: Request, item: dict, f: str | None, code: int = 200) -> JSONResponse:
     body = formats.feature(item) if formats.wants_geojson(request, f) else item
     media = formats.GEOJSON if formats.wants_geojson(request, f) else "application/json"
-    return JSONResponse(
-        jsonable_encoder(body), status_code=code, media_type=media,
-        headers={"ETag": f'"{item["version"]}"'},
-    )
+    headers = {"ETag": f'"{item["version"]}"'} if "version" in item else {}
+    return JSONResponse(jsonable_encoder(body), status_code=code, media_type=media,
+                        headers=headers)
 
 
 def _parse_bbox(bbox: str | None) -> tuple[float, float, float, float] | None:
@@ -69,9 +71,14 @@ def _split(values: list[str] | None) -> list[str]:
     return [v for raw in values or [] for v in raw.split(",") if v]
 
 
-@router.get("", response_model=AssetPage, responses={200: {"content": {formats.GEOJSON: {}}}})
+_PUBLIC_NOTE = (" The public (no login, or no role in this municipality) sees public assets "
+                "only, as AssetPublicOut: no internal attributes, no bookkeeping.")
+
+
+@router.get("", response_model=AssetPage, responses={200: {"content": {formats.GEOJSON: {}}}},
+            description="Assets, filtered and paged." + _PUBLIC_NOTE)
 async def list_assets(
-    request: Request, session: SessionDep, municipality: MunicipalityDep,
+    request: Request, session: SessionDep, access: AccessDep,
     bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy")] = None,
     bbox_crs: Annotated[str | None, Query(alias="bbox-crs")] = None,
     type: Annotated[list[str] | None, Query(description="Type code(s), comma-separated")] = None,
@@ -92,7 +99,8 @@ async def list_assets(
         overdue=overdue,
     )
     items, more = await service.list_page(
-        session, municipality.id, flt, limit=limit, offset=offset, srid=srid
+        session, access.municipality.id, flt, limit=limit, offset=offset, srid=srid,
+        internal=access.internal,
     )
     next_url = str(request.url.include_query_params(offset=offset + limit)) if more else None
     if formats.wants_geojson(request, f):
@@ -100,27 +108,32 @@ async def list_assets(
             jsonable_encoder(formats.feature_collection(items, next_url)),
             media_type=formats.GEOJSON,
         )
-    return {"items": items, "limit": limit, "offset": offset, "next": next_url}
+    return JSONResponse(jsonable_encoder(
+        {"items": items, "limit": limit, "offset": offset, "next": next_url}))
 
 
 @router.get("/{asset_id}", response_model=AssetOut,
-            responses={200: {"content": {formats.GEOJSON: {}}}})
+            responses={200: {"content": {formats.GEOJSON: {}},
+                             "description": "AssetOut, or AssetPublicOut for the public"}},
+            description="One asset with its due date; the ETag is its version." + _PUBLIC_NOTE)
 async def get_asset(
-    asset_id: uuid.UUID, request: Request, session: SessionDep, municipality: MunicipalityDep,
+    asset_id: uuid.UUID, request: Request, session: SessionDep, access: AccessDep,
     crs: CrsParam = None, f: FormatParam = None,
 ):
-    """One asset with its due date; the ETag is its version."""
-    item = await service.get(session, municipality.id, asset_id, _srid(crs))
+    item = await service.get(session, access.municipality.id, asset_id, _srid(crs),
+                             internal=access.internal)
     return _asset_response(request, item, f)
 
 
 @router.post("", response_model=AssetOut, status_code=status.HTTP_201_CREATED)
 async def create_asset(
-    data: AssetCreate, request: Request, session: SessionDep, municipality: MunicipalityDep,
-    actor: ActorDep, settings: SettingsDep, crs: CrsParam = None, f: FormatParam = None,
+    data: AssetCreate, request: Request, session: SessionDep,
+    access: Permission("asset.write"), actor: ActorDep, settings: SettingsDep,
+    crs: CrsParam = None, f: FormatParam = None,
 ):
     """Add an asset. Coordinates in ``crs``; the answer is in the same CRS."""
     srid = _srid(crs)
+    municipality = access.municipality
     asset_id = await service.create(
         session, municipality, data, srid=srid, actor=actor,
         tolerance_m=settings.geo.boundary_tolerance_m,
@@ -137,31 +150,36 @@ async def create_asset(
                          428: {"description": "No version sent"}})
 async def update_asset(
     asset_id: uuid.UUID, data: AssetUpdate, request: Request, session: SessionDep,
-    municipality: MunicipalityDep, actor: ActorDep, settings: SettingsDep,
+    access: Permission("asset.write"), actor: ActorDep, settings: SettingsDep,
     if_match: IfMatch = None, crs: CrsParam = None, f: FormatParam = None,
 ):
     """Change some fields; send the version you based the change on (If-Match or body)."""
     srid = _srid(crs)
+    mid = access.municipality.id
     await service.update(
-        session, municipality, asset_id, data, expected_version=_version_from(if_match, data.version),
+        session, access.municipality, asset_id, data,
+        expected_version=_version_from(if_match, data.version),
         srid=srid, actor=actor, tolerance_m=settings.geo.boundary_tolerance_m,
     )
-    return _asset_response(request, await service.get(session, municipality.id, asset_id, srid), f)
+    return _asset_response(request, await service.get(session, mid, asset_id, srid), f)
 
 
 @router.delete("/{asset_id}", response_model=AssetOut)
 async def decommission_asset(
-    asset_id: uuid.UUID, request: Request, session: SessionDep, municipality: MunicipalityDep,
-    actor: ActorDep, if_match: IfMatch = None, f: FormatParam = None,
+    asset_id: uuid.UUID, request: Request, session: SessionDep,
+    access: Permission("asset.decommission"), actor: ActorDep, if_match: IfMatch = None,
+    f: FormatParam = None,
 ):
     """Decommission: the asset leaves the active inventory; nothing is physically deleted."""
+    mid = access.municipality.id
     await service.decommission(
-        session, municipality.id, asset_id, expected_version=_version_from(if_match), actor=actor
+        session, mid, asset_id, expected_version=_version_from(if_match), actor=actor
     )
-    return _asset_response(request, await service.get(session, municipality.id, asset_id), f)
+    return _asset_response(request, await service.get(session, mid, asset_id), f)
 
 
 @router.get("/{asset_id}/history", response_model=list[HistoryEntry])
-async def asset_history(asset_id: uuid.UUID, session: SessionDep, municipality: MunicipalityDep):
+async def asset_history(asset_id: uuid.UUID, session: SessionDep,
+                        access: Permission("asset.read")):
     """Every change with who, when, and the values before and after."""
-    return await service.history(session, municipality.id, asset_id)
+    return await service.history(session, access.municipality.id, asset_id)

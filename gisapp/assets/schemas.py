@@ -82,6 +82,24 @@ class AssetOut(BaseModel):
     updated_by: str | None
 
 
+class AssetPublicOut(BaseModel):
+    """What the public sees of a public asset: no internal attributes, no bookkeeping."""
+
+    id: uuid.UUID
+    code: str
+    type: str
+    name: str
+    status: Status
+    geometry: dict[str, Any]
+    crs: str
+    attributes: dict[str, Any]
+    installed_on: date | None
+    manufacturer: str | None
+    model: str | None
+    parent_id: uuid.UUID | None
+    updated_at: datetime
+
+
 class AssetPage(BaseModel):
     items: list[AssetOut]
     limit: int

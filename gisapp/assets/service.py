@@ -25,13 +25,17 @@ from gisapp.models import Asset, AssetHistory, AssetType
 from gisapp.municipalities.schemas import MunicipalityRef
 
 
+def _select(srid: int, internal: bool):
+    return queries.asset_select(srid) if internal else queries.public_asset_select(srid)
+
+
 async def get(
     session: AsyncSession, municipality_id: uuid.UUID, asset_id: uuid.UUID,
-    srid: int = geo.STORAGE_SRID,
+    srid: int = geo.STORAGE_SRID, *, internal: bool = True,
 ) -> dict[str, Any]:
-    """One asset as AssetOut data, or NotFound."""
+    """One asset as AssetOut data (AssetPublicOut when not ``internal``), or NotFound."""
     await geo.ensure_in_postgis(session, srid)
-    stmt = queries.asset_select(srid).where(
+    stmt = _select(srid, internal).where(
         queries.A.c.municipality_id == municipality_id, queries.A.c.id == asset_id
     )
     row = (await session.execute(stmt)).first()
@@ -42,11 +46,13 @@ async def get(
 
 async def list_page(
     session: AsyncSession, municipality_id: uuid.UUID, flt: queries.AssetFilter,
-    *, limit: int, offset: int, srid: int = geo.STORAGE_SRID,
+    *, limit: int, offset: int, srid: int = geo.STORAGE_SRID, internal: bool = True,
 ) -> tuple[list[dict[str, Any]], bool]:
     """One page of assets in a stable order, and whether another page follows."""
     await geo.ensure_in_postgis(session, srid)
-    stmt = queries.with_filter(queries.asset_select(srid), municipality_id, flt)
+    if not internal and flt.overdue is not None:
+        raise InvalidInput("maintenance state is not public", field="overdue")
+    stmt = queries.with_filter(_select(srid, internal), municipality_id, flt)
     stmt = stmt.order_by(queries.A.c.code, queries.A.c.id).limit(limit + 1).offset(offset)
     rows = [queries.row_to_dict(r) for r in await session.execute(stmt)]
     return rows[:limit], len(rows) > limit

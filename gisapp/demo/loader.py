@@ -7,19 +7,24 @@ always shows a realistic mix of recently maintained, due and overdue assets.
 from __future__ import annotations
 
 import random
+import secrets
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from geoalchemy2.shape import from_shape
 from sqlalchemy import delete, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gisapp.asset_types.service import get_type, validate_attributes
-from gisapp.database import make_engine, make_sessionmaker, session_scope
+from gisapp.auth.passwords import hash_password
+from gisapp.database import admin_url, make_engine, make_sessionmaker, session_scope
 from gisapp.demo.village import SEED, frames, generate
 from gisapp.models import (
-    Asset, AssetHistory, AssetType, District, MaintenanceRecord, Municipality, Street,
+    ApiToken, AppUser, Asset, AssetHistory, AssetType, District, MaintenanceRecord, Membership,
+    Municipality, Street,
 )
 from gisapp.municipalities import service as municipalities
 from gisapp.municipalities.schemas import MunicipalityCreate
@@ -28,6 +33,12 @@ from gisapp.settings import Settings
 SLUG = "demo"
 NAME = "Musterdorf"
 ACTOR = "demo"
+# The demo's people: one login per role, all with the demo password.
+DEMO_USERS = [
+    ("admin", "Amtsleitung (Demo)", "admin"),
+    ("planner", "Bauamt (Demo)", "planner"),
+    ("crew", "Bauhof (Demo)", "crew"),
+]
 
 CHARGER_SITES = ["Rathaus", "Sporthalle", "Dorfgemeinschaftshaus", "Friedhofshalle",
                  "Bürgerhaus Oberweiler", "Wanderhütte"]
@@ -242,14 +253,49 @@ async def _remove(session: AsyncSession, municipality_id: uuid.UUID) -> None:
     await session.execute(
         Asset.__table__.update().where(Asset.municipality_id == municipality_id).values(parent_id=None)
     )
-    for model in (MaintenanceRecord, AssetHistory, Asset, AssetType, District, Street):
+    for model in (MaintenanceRecord, AssetHistory, Asset, AssetType, District, Street,
+                  Membership, ApiToken):
         await session.execute(delete(model).where(model.municipality_id == municipality_id))
     await session.execute(delete(Municipality).where(Municipality.id == municipality_id))
 
 
+async def _demo_users(session: AsyncSession, municipality_id: uuid.UUID, password: str) -> None:
+    """admin, planner and crew, each a member of the demo with that role."""
+    hashed = hash_password(password)
+    for username, display, role in DEMO_USERS:
+        user_id = await session.scalar(
+            pg_insert(AppUser).values(username=username, display_name=display,
+                                      password_hash=hashed, created_by=ACTOR)
+            .on_conflict_do_update(index_elements=[AppUser.username],
+                                   set_={"password_hash": hashed, "is_active": True})
+            .returning(AppUser.id)
+        )
+        session.add(Membership(municipality_id=municipality_id, user_id=user_id, role=role,
+                               created_by=ACTOR))
+    await session.flush()
+
+
+def demo_password(settings: Settings) -> str:
+    """GISAPP_DEMO_PASSWORD, or one generated once and kept in .gisapp/demo-password."""
+    if settings.demo_password:
+        return settings.demo_password.get_secret_value()
+    path = Path(settings.database.local_dir).parent / "demo-password"
+    if path.exists():
+        return path.read_text().strip()
+    password = secrets.token_urlsafe(12)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(password + "\n")
+    except OSError:
+        pass  # read-only installation (container): the password is printed once
+    return password
+
+
 async def write_demo(session: AsyncSession, today: date | None = None,
-                     seed: int = SEED) -> dict[str, int]:
-    """Create the demo municipality with its inventory in the session's transaction."""
+                     seed: int = SEED, password: str | None = None) -> dict[str, int]:
+    """Create the demo municipality with its inventory in the session's transaction, and
+    the demo users when a password is given."""
     village = generate(seed)
     gdfs = frames(village)
     boundary = gdfs["boundary"].geometry.iloc[0].__geo_interface__
@@ -291,15 +337,18 @@ async def write_demo(session: AsyncSession, today: date | None = None,
     counts["maintenance records"] = len(b.records)
     counts["streets"] = len(gdfs["streets"])
     counts["districts"] = len(gdfs["districts"])
+    if password:
+        await _demo_users(session, mid, password)
+        counts["users"] = len(DEMO_USERS)
     return counts
 
 
 async def load_demo(settings: Settings, *, only_if_empty: bool, replace: bool = False,
                     today: date | None = None) -> dict[str, int] | None:
     """Load the demo unless it (or, with ``only_if_empty``, any municipality) exists."""
-    engine = make_engine(settings)
+    engine = make_engine(settings, admin_url(settings))  # the owner loads, like a migration
     try:
-        async with session_scope(make_sessionmaker(engine), actor=ACTOR) as session:
+        async with session_scope(make_sessionmaker(engine), actor=ACTOR, db_role=None) as session:
             if only_if_empty and await session.scalar(select(func.count()).select_from(Municipality)):
                 return None
             existing = await session.scalar(select(Municipality.id).where(Municipality.slug == SLUG))
@@ -307,6 +356,6 @@ async def load_demo(settings: Settings, *, only_if_empty: bool, replace: bool = 
                 return None
             if existing:
                 await _remove(session, existing)
-            return await write_demo(session, today=today)
+            return await write_demo(session, today=today, password=demo_password(settings))
     finally:
         await engine.dispose()

@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter, status
 
-from gisapp.dependencies import ActorDep, MunicipalityDep, SessionDep
+from gisapp.dependencies import ActorDep, Permission, SessionDep
 from gisapp.maintenance import service
 from gisapp.maintenance.schemas import MaintenanceCreate, MaintenanceOut
 
@@ -17,15 +17,16 @@ router = APIRouter(
 
 
 @router.get("", response_model=list[MaintenanceOut])
-async def list_records(asset_id: uuid.UUID, session: SessionDep, municipality: MunicipalityDep):
+async def list_records(asset_id: uuid.UUID, session: SessionDep,
+                       access: Permission("asset.read")):
     """What was done to the asset, newest first."""
-    return await service.list_for_asset(session, municipality.id, asset_id)
+    return await service.list_for_asset(session, access.municipality.id, asset_id)
 
 
 @router.post("", response_model=MaintenanceOut, status_code=status.HTTP_201_CREATED)
 async def add_record(
     asset_id: uuid.UUID, data: MaintenanceCreate, session: SessionDep,
-    municipality: MunicipalityDep, actor: ActorDep,
+    access: Permission("maintenance.write"), actor: ActorDep,
 ):
     """Record maintenance; the asset's next due date follows from it."""
-    return await service.add(session, municipality.id, asset_id, data, actor)
+    return await service.add(session, access.municipality.id, asset_id, data, actor)

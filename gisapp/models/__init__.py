@@ -3,10 +3,11 @@
 from gisapp.models.asset import Asset, AssetHistory, District, Street
 from gisapp.models.asset_type import AssetType
 from gisapp.models.base import Base
+from gisapp.models.identity import ApiToken, AppUser, LoginFailure, Membership, UserSession
 from gisapp.models.maintenance import MaintenanceRecord
 from gisapp.models.municipality import Municipality
 
 __all__ = [
-    "Asset", "AssetHistory", "AssetType", "Base", "District", "MaintenanceRecord",
-    "Municipality", "Street",
+    "ApiToken", "AppUser", "Asset", "AssetHistory", "AssetType", "Base", "District",
+    "LoginFailure", "MaintenanceRecord", "Membership", "Municipality", "Street", "UserSession",
 ]

@@ -60,6 +60,9 @@ class Asset(TenantMixin, RandomIdMixin, TimestampMixin, Base):
     status: Mapped[str] = mapped_column(Text, nullable=False, server_default="active")
     geom = mapped_column(Geometry("GEOMETRY", srid=4326, spatial_index=False), nullable=False)
     attributes: Mapped[dict] = mapped_column(JSONB, nullable=False, server_default="{}")
+    # attributes without the keys the type marks "x-internal"; kept by a trigger, and the
+    # only attribute column the public database role may read
+    public_attributes: Mapped[dict] = mapped_column(JSONB, nullable=False, server_default="{}")
     installed_on: Mapped[date | None] = mapped_column(Date)
     manufacturer: Mapped[str | None] = mapped_column(Text)
     model: Mapped[str | None] = mapped_column(Text)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from gisapp.dependencies import ActorDep, SessionDep
+from gisapp.auth.principal import Forbidden, Unauthenticated
+from gisapp.dependencies import ActorDep, PrincipalDep, SessionDep
 from gisapp.municipalities import service
 from gisapp.municipalities.schemas import MunicipalityCreate, MunicipalityOut
 
@@ -22,7 +23,13 @@ async def get_municipality(municipality: str, session: SessionDep):
 
 
 @router.post("", response_model=MunicipalityOut, status_code=status.HTTP_201_CREATED)
-async def create_municipality(data: MunicipalityCreate, session: SessionDep, actor: ActorDep):
-    """Add a municipality to this installation; it gets the built-in asset types."""
-    await service.create(session, data, actor)
+async def create_municipality(data: MunicipalityCreate, session: SessionDep, actor: ActorDep,
+                              principal: PrincipalDep):
+    """Add a municipality to this installation (installation administrators only); it gets
+    the built-in asset types, and its creator becomes its admin."""
+    if principal.kind == "anonymous":
+        raise Unauthenticated("log in first")
+    if not principal.is_superuser:
+        raise Forbidden("only an installation administrator adds municipalities")
+    await service.create(session, data, actor, admin_user_id=principal.user_id)
     return await service.get(session, data.slug)

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gisapp import geo
 from gisapp.asset_types.service import seed_builtin_types
 from gisapp.errors import Conflict, InvalidGeometry, NotFound
-from gisapp.models import Municipality
+from gisapp.database import set_municipality
+from gisapp.models import Membership, Municipality
 from gisapp.municipalities.schemas import MunicipalityCreate, MunicipalityRef
 
 
@@ -64,8 +65,9 @@ async def list_all(session: AsyncSession) -> list[dict]:
     return [_as_out(r) for r in rows]
 
 
-async def create(session: AsyncSession, data: MunicipalityCreate, actor: str | None) -> uuid.UUID:
-    """A new municipality with its copy of the built-in asset types."""
+async def create(session: AsyncSession, data: MunicipalityCreate, actor: str | None,
+                 admin_user_id: uuid.UUID | None = None) -> uuid.UUID:
+    """A new municipality with its copy of the built-in asset types (and its first admin)."""
     geo.parse_srid(data.working_crs, field="working_crs")
     boundary = None
     if data.boundary is not None:
@@ -84,5 +86,10 @@ async def create(session: AsyncSession, data: MunicipalityCreate, actor: str | N
     )
     session.add(row)
     await session.flush()
+    await set_municipality(session, row.id)
     await seed_builtin_types(session, row.id)
+    if admin_user_id:
+        session.add(Membership(municipality_id=row.id, user_id=admin_user_id, role="admin",
+                               created_by=actor))
+        await session.flush()
     return row.id

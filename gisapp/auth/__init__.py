@@ -1,0 +1,1 @@
+"""Who is asking: passwords, sessions, API tokens, throttling, permissions."""
