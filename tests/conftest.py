@@ -1,4 +1,4 @@
-"""Test setup: a throwaway PostGIS cluster started by the suite itself, migrated once, with
+"""Test setup: a throwaway PostGIS cluster started by the suite itself (one per run), migrated once, with
 the demo municipality loaded once; each test runs in a transaction that is rolled back.
 
 The outer transaction runs as the schema owner (to set up data and count rows past
@@ -39,13 +39,22 @@ DEMO_PASSWORD = "demo-password-for-tests"
 TOKENS = {role: f"gat_test-{role}-token-0123456789abcdef" for role in ("admin", "planner", "crew")}
 
 
+def _remove_orphans() -> None:
+    """Clusters of test runs that died without cleaning up (their process is gone)."""
+    for folder in (ROOT / ".gisapp").glob("test-pg-*"):
+        pid = folder.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            LocalCluster(folder).destroy()
+
+
 @pytest.fixture(scope="session")
 def cluster() -> LocalCluster | None:
-    """The suite's own cluster in .gisapp/test-pg, made anew for every run."""
+    """The run's own cluster in .gisapp/test-pg-<pid> (runs may overlap), removed after."""
     if os.environ.get("GISAPP_TEST_DATABASE_URL"):
         yield None
         return
-    c = LocalCluster(ROOT / ".gisapp" / "test-pg")
+    _remove_orphans()
+    c = LocalCluster(ROOT / ".gisapp" / f"test-pg-{os.getpid()}")
     c.destroy()
     c.start()
     yield c
@@ -141,6 +150,7 @@ def make_client(app):
     demo (None: anonymous)."""
     def _make(role: str | None = None, **kw) -> httpx.AsyncClient:
         headers = {"Authorization": f"Bearer {TOKENS[role]}"} if role else {}
+        headers.update(kw.pop("headers", {}))
         return httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                  base_url=kw.pop("base_url", "https://testserver"),
                                  headers=headers, **kw)
@@ -185,3 +195,57 @@ async def superuser(connection, make_client) -> AsyncIterator[httpx.AsyncClient]
         assert r.status_code == 200, r.text
         c.headers["X-CSRF-Token"] = r.json()["csrf_token"]
         yield c
+
+
+OTHER_TOKENS = {role: f"gat_other-{role}-token-0123456789abcdef" for role in ("admin", "crew")}
+
+
+@pytest.fixture
+async def other(connection, make_client):
+    """A second municipality, 'nachbarort', with its own assets (a meter among them), people
+    and tokens, created in the test's transaction. Returns its clients and ids."""
+    from gisapp.auth.passwords import hash_password
+
+    mid = await connection.scalar(text(
+        "INSERT INTO municipality (slug, name, working_crs, boundary) VALUES ('nachbarort',"
+        " 'Nachbarort', 25832, ST_Multi(ST_Buffer(ST_SetSRID(ST_MakePoint(7.40, 49.90), 4326)::geography,"
+        " 1500)::geometry)) RETURNING id"))
+    await connection.execute(text(
+        "INSERT INTO asset_type (municipality_id, code, code_prefix, label_de, geometry_kind,"
+        " attribute_schema, public_by_default, public_allowed, builtin)"
+        " SELECT :mid, code, code_prefix, label_de, geometry_kind, attribute_schema,"
+        " public_by_default, public_allowed, builtin FROM asset_type"
+        " WHERE municipality_id = (SELECT id FROM municipality WHERE slug = 'demo')"), {"mid": mid})
+    ids = {}
+    for code, type_code, public, attrs in [
+        ("NB-SL-1", "street_light", True, '{"lamp_technology": "LED", "power_w": 30}'),
+        ("NB-MTR-1", "meter", False, '{"medium": "water", "meter_number": "SECRET-NB-4711"}'),
+        ("NB-SN-1", "sensor", True, '{"quantities": ["pm10"], "device_eui": "ABCDEF0123456789"}'),
+    ]:
+        ids[code] = await connection.scalar(text(
+            "INSERT INTO asset (municipality_id, code, type_code, name, geom, attributes, is_public)"
+            " VALUES (:mid, :code, :t, 'Nachbarort ' || :code, ST_SetSRID(ST_MakePoint(7.40, 49.90), 4326),"
+            " CAST(:a AS jsonb), :p) RETURNING id"),
+            {"mid": mid, "code": code, "t": type_code, "a": attrs, "p": public})
+    await connection.execute(text(
+        "INSERT INTO maintenance_record (municipality_id, asset_id, kind, performed_at, result, notes)"
+        " VALUES (:mid, :aid, 'inspection', now() - interval '1 day', 'ok', 'NB secret note')"),
+        {"mid": mid, "aid": ids["NB-SL-1"]})
+    user_id = await connection.scalar(text(
+        "INSERT INTO app_user (username, display_name, password_hash) VALUES"
+        " ('nb-admin', 'Nachbarort Admin', :h) RETURNING id"), {"h": hash_password("nb-password-123")})
+    await connection.execute(text(
+        "INSERT INTO membership (municipality_id, user_id, role) VALUES (:mid, :u, 'admin')"),
+        {"mid": mid, "u": user_id})
+    for role, token in OTHER_TOKENS.items():
+        await connection.execute(text(
+            "INSERT INTO api_token (municipality_id, name, token_hash, prefix, role)"
+            " VALUES (:mid, :n, :h, 'gat_other', :r)"),
+            {"mid": mid, "n": f"nb-{role}", "h": hash_secret(token), "r": role})
+
+    def client(role):
+        return httpx.AsyncClient(transport=make_client(None)._transport,
+                                 base_url="https://testserver",
+                                 headers={"Authorization": f"Bearer {OTHER_TOKENS[role]}"})
+
+    return {"id": mid, "assets": ids, "user_id": user_id, "client": client}

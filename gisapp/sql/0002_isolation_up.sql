@@ -151,8 +151,8 @@ CREATE POLICY self ON app_user USING (id = gisapp_user());
 CREATE POLICY members ON app_user
     USING (EXISTS (SELECT 1 FROM membership m
                     WHERE m.user_id = app_user.id AND m.municipality_id = gisapp_municipality()));
-CREATE POLICY create_user ON app_user FOR INSERT WITH CHECK (gisapp_municipality() IS NOT NULL
-    OR current_setting('gisapp.superuser', true) = 'on');
+CREATE POLICY create_user ON app_user FOR INSERT
+    WITH CHECK (current_setting('gisapp.superuser', true) = 'on');
 
 ALTER TABLE user_session ENABLE ROW LEVEL SECURITY;
 ALTER TABLE user_session FORCE ROW LEVEL SECURITY;
@@ -214,3 +214,35 @@ REVOKE ALL ON FUNCTION gisapp_login_lookup(text), gisapp_session_lookup(bytea),
 GRANT EXECUTE ON FUNCTION gisapp_login_lookup(text), gisapp_session_lookup(bytea),
     gisapp_session_create(uuid, bytea, text, timestamptz, text), gisapp_token_lookup(bytea)
     TO gisapp_app;
+
+-- How many memberships a person has outside the current municipality (not which): an
+-- admin may change the password only of people who work nowhere else.
+CREATE FUNCTION gisapp_other_memberships(p_user uuid) RETURNS integer
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS
+$$ SELECT count(*)::integer FROM membership
+    WHERE user_id = p_user AND municipality_id IS DISTINCT FROM gisapp_municipality() $$;
+REVOKE ALL ON FUNCTION gisapp_other_memberships(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION gisapp_other_memberships(uuid) TO gisapp_app;
+
+-- A new person with a role in the current municipality, in one step (the account is not
+-- visible to the municipality until the membership exists).
+CREATE FUNCTION gisapp_create_member(p_username text, p_display_name text, p_email text,
+                                     p_password_hash text, p_language text, p_role text,
+                                     p_actor text)
+RETURNS uuid LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    new_id uuid;
+BEGIN
+    IF gisapp_municipality() IS NULL THEN
+        RAISE EXCEPTION 'no municipality in this transaction' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    INSERT INTO app_user (username, display_name, email, password_hash, preferred_language, created_by)
+    VALUES (p_username, coalesce(p_display_name, ''), p_email, p_password_hash, p_language, p_actor)
+    RETURNING id INTO new_id;
+    INSERT INTO membership (municipality_id, user_id, role, created_by)
+    VALUES (gisapp_municipality(), new_id, p_role, p_actor);
+    RETURN new_id;
+END
+$$;
+REVOKE ALL ON FUNCTION gisapp_create_member(text, text, text, text, text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION gisapp_create_member(text, text, text, text, text, text, text) TO gisapp_app;

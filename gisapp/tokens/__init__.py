@@ -1,0 +1,1 @@
+"""API tokens: credentials for scripts, one municipality and one role each."""

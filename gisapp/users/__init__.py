@@ -1,0 +1,1 @@
+"""People of a municipality: accounts and their role there."""
