@@ -38,6 +38,8 @@ venv: system $(STAMP) $(WEB_STAMP)
 run: venv
 	$(BIN)/gisapp serve --demo
 
+# the browser tests need Debian's chromium: the system step installs it for the tests
+test: export GISAPP_WITH_BROWSER := 1
 test: venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
