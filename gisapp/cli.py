@@ -14,6 +14,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from gisapp.admin_cli import municipality_app, user_app
 from gisapp.errors import GisappError
 from gisapp.localdb import LocalCluster, LocalDbError
 from gisapp.settings import Settings, load_settings
@@ -24,6 +25,8 @@ db_app = typer.Typer(help="The database: local cluster and schema.", no_args_is_
 types_app = typer.Typer(help="Asset types of a municipality.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(types_app, name="types")
+app.add_typer(municipality_app, name="municipality")
+app.add_typer(user_app, name="user")
 
 
 def _actor() -> str:
