@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gisapp import __version__
 from gisapp.asset_types.router import router as types_router
 from gisapp.assets.router import router as assets_router
+from gisapp.auth.oidc import install_oidc
 from gisapp.auth.router import router as auth_router
 from gisapp.database import check_app_role, make_engine, make_sessionmaker
 from gisapp.errors import install_handlers
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.state.settings = settings
     install_handlers(app)
     install_static(app, settings)
+    install_oidc(app, settings)
     for router in (health_router, auth_router, municipalities_router, types_router, assets_router,
                    maintenance_router, users_router, tokens_router):
         app.include_router(router)

@@ -78,9 +78,36 @@ class SecuritySettings(BaseModel):
         description="Secure flag of the session cookie; default: on unless the public base "
         "URL is plain http on a non-loopback host",
     )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs short-lived state (OpenID Connect); required outside demo mode "
+        "when OIDC is on; demo mode generates one next to the local cluster",
+    )
     login_failures_per_account: int = Field(default=5, ge=1)
     login_failures_per_address: int = Field(default=20, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)
+
+
+class OIDCSettings(BaseModel):
+    """Optional login through the municipality's identity provider (OpenID Connect).
+
+    People and their roles stay in gisapp: an admin adds the person with the username the
+    provider knows them by; the first login through the provider links the two.
+    """
+
+    issuer: str | None = Field(
+        default=None, description="e.g. https://sso.example.de/realms/gemeinde; empty: off"
+    )
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    username_claim: str = Field(default="preferred_username",
+                                description="Claim that holds the gisapp username")
+    label: str = Field(default="Single sign-on", description="Text of the login button")
+    scopes: str = "openid email profile"
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.issuer and self.client_id)
 
 
 class GeoSettings(BaseModel):
@@ -108,6 +135,7 @@ class Settings(BaseSettings):
     server: ServerSettings = Field(default_factory=ServerSettings)
     geo: GeoSettings = Field(default_factory=GeoSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
+    oidc: OIDCSettings = Field(default_factory=OIDCSettings)
     demo_mode: bool = Field(
         default=True,
         description="Development/demo installation. Production sets this to false.",

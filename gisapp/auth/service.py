@@ -46,13 +46,19 @@ async def login(session: AsyncSession, username: str, password: str, *, address:
         await throttle.record_failure(session, account, address)
         return None
     await throttle.clear(session, account)
+    return await start_session(session, row.user_id, user_agent=user_agent, rules=rules)
+
+
+async def start_session(session: AsyncSession, user_id: uuid.UUID, *, user_agent: str,
+                        rules: SecuritySettings) -> LoginResult:
+    """A new login for a person whose identity was checked (password or OpenID Connect)."""
     cookie, csrf = new_secret(), secrets.token_urlsafe(24)
     expires = datetime.now(UTC) + timedelta(days=rules.session_days)
     await session.execute(
         text("SELECT gisapp_session_create(:u, :h, :c, :e, :a)"),
-        {"u": row.user_id, "h": hash_secret(cookie), "c": csrf, "e": expires, "a": user_agent},
+        {"u": user_id, "h": hash_secret(cookie), "c": csrf, "e": expires, "a": user_agent},
     )
-    return LoginResult(user_id=row.user_id, cookie=cookie, csrf_token=csrf, expires_at=expires)
+    return LoginResult(user_id=user_id, cookie=cookie, csrf_token=csrf, expires_at=expires)
 
 
 async def logout(session: AsyncSession, session_id: uuid.UUID) -> None:

@@ -1,4 +1,5 @@
 DROP FUNCTION IF EXISTS gisapp_other_memberships(uuid);
+DROP FUNCTION IF EXISTS gisapp_oidc_link(text, text, text);
 DROP FUNCTION IF EXISTS gisapp_create_member(text, text, text, text, text, text, text);
 DROP FUNCTION IF EXISTS gisapp_login_lookup(text), gisapp_session_lookup(bytea),
     gisapp_session_create(uuid, bytea, text, timestamptz, text), gisapp_token_lookup(bytea);

@@ -246,3 +246,25 @@ END
 $$;
 REVOKE ALL ON FUNCTION gisapp_create_member(text, text, text, text, text, text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION gisapp_create_member(text, text, text, text, text, text, text) TO gisapp_app;
+
+-- OpenID Connect: the person the identity provider vouches for. Known (issuer, subject):
+-- that account; else the active account with that username and no provider link yet,
+-- which gets linked. Nobody else: NULL (accounts are made by admins, not by logging in).
+CREATE FUNCTION gisapp_oidc_link(p_issuer text, p_subject text, p_username text)
+RETURNS uuid LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    found uuid;
+BEGIN
+    SELECT id INTO found FROM app_user
+     WHERE oidc_issuer = p_issuer AND oidc_subject = p_subject AND is_active;
+    IF found IS NOT NULL THEN
+        RETURN found;
+    END IF;
+    UPDATE app_user SET oidc_issuer = p_issuer, oidc_subject = p_subject
+     WHERE username = lower(p_username) AND oidc_subject IS NULL AND is_active
+    RETURNING id INTO found;
+    RETURN found;
+END
+$$;
+REVOKE ALL ON FUNCTION gisapp_oidc_link(text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION gisapp_oidc_link(text, text, text) TO gisapp_app;
