@@ -12,7 +12,6 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from authlib.integrations.starlette_client import OAuth, OAuthError
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import text
@@ -48,6 +47,9 @@ def install_oidc(app: FastAPI, settings: Settings) -> None:
     cfg = settings.oidc
     if not cfg.enabled:
         return
+    # imported only when used: authlib is heavy and warns about its httpx fallback
+    from authlib.integrations.starlette_client import OAuth
+
     oauth = OAuth()
     oauth.register(
         "idp",
@@ -81,6 +83,8 @@ async def oidc_login(request: Request, settings: SettingsDep,
 @router.get("/callback")
 async def oidc_callback(request: Request, session: SessionDep, settings: SettingsDep):
     """The provider sends the browser back: check the answer, link, log in."""
+    from authlib.integrations.starlette_client import OAuthError
+
     try:
         token = await request.app.state.oauth.idp.authorize_access_token(request)
     except OAuthError as exc:
