@@ -62,6 +62,16 @@ def _password(password: str | None, stdin: bool) -> str:
     return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
 
 
+def _user_id(username: str):
+    """The account's id (any municipality's), or None."""
+
+    async def fn(session):
+        return await session.scalar(
+            text("SELECT id FROM app_user WHERE username = lower(:u)"), {"u": username})
+
+    return _run(fn, owner=True)
+
+
 @municipality_app.command("add")
 def municipality_add(
     slug: str,
@@ -135,11 +145,7 @@ def user_add(
     if role not in ("admin", "planner", "crew"):
         _fail("role: admin, planner or crew")
 
-    async def existing(session):
-        return await session.scalar(
-            text("SELECT id FROM app_user WHERE username = lower(:u)"), {"u": username})
-
-    user_id = _run(existing, owner=True)
+    user_id = _user_id(username)
     if user_id:
         async def link(session):
             mid = await session.scalar(text("SELECT id FROM municipality WHERE slug = :s"),
@@ -214,12 +220,8 @@ def user_superuser(
     account when it does not exist."""
     from gisapp.auth.passwords import hash_password
 
-    async def existing(session):
-        return await session.scalar(
-            text("SELECT id FROM app_user WHERE username = lower(:u)"), {"u": username})
-
     hashed = None
-    if not _run(existing, owner=True):
+    if not _user_id(username):
         try:
             hashed = hash_password(_password(password, password_stdin))
         except GisappError as exc:
