@@ -17,6 +17,8 @@ from gisapp.errors import install_handlers
 from gisapp.health import router as health_router
 from gisapp.maintenance.router import router as maintenance_router
 from gisapp.municipalities.router import router as municipalities_router
+from gisapp.pages import install_pages
+from gisapp.security_headers import SecurityHeaders
 from gisapp.settings import Settings, load_settings
 from gisapp.tokens.router import router as tokens_router
 from gisapp.users.router import router as users_router
@@ -55,4 +57,6 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     for router in (health_router, auth_router, municipalities_router, types_router, assets_router,
                    maintenance_router, users_router, tokens_router):
         app.include_router(router)
+    install_pages(app)
+    app.add_middleware(SecurityHeaders)
     return app

@@ -6,6 +6,9 @@ Ground rule: served pages make no third-party requests. The libraries come from 
 under ``/static/vendor/<name>/``. FastAPI's own /docs (Swagger UI from a CDN) and /redoc are
 switched off in the app factory; :func:`install_static` serves /docs from these files.
 
+gisapp's own CSS and JavaScript (``gisapp/web``, part of the package) are served under
+``/static/gisapp/``.
+
 Without node_modules the app still starts; /docs and /static/vendor/… answer 503 saying how
 to install the libraries.
 """
@@ -26,9 +29,12 @@ from starlette.types import Receive, Scope, Send
 
 import gisapp
 from gisapp.errors import GisappError
+from gisapp.security_headers import with_inline_scripts
 from gisapp.settings import Settings
 
 PREFIX = "/static/vendor"
+OWN_PREFIX = "/static/gisapp"
+OWN_DIR = Path(__file__).parent / "web"
 CACHE_CONTROL = "public, max-age=604800"
 
 #: URL name -> (npm package, folder of it that is served). Nothing else of node_modules is.
@@ -91,6 +97,21 @@ class VendorFiles(StaticFiles):
         return response
 
 
+class OwnFiles(StaticFiles):
+    """gisapp's own CSS, JavaScript and icons (``gisapp/web``), under ``/static/gisapp/``.
+
+    Pages link them with ``?v=<content hash>``, so they may be cached as long as vendor files.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(directory=OWN_DIR, follow_symlink=False)
+
+    def file_response(self, *args, **kwargs) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = CACHE_CONTROL
+        return response
+
+
 def _version(root: Path, package: str) -> str | None:
     try:
         return json.loads((root / package / "package.json").read_text("utf-8"))["version"]
@@ -114,6 +135,7 @@ def install_static(app: FastAPI, settings: Settings) -> None:
     """
     root = node_modules(settings)
     app.state.vendor_dir = root
+    app.mount(OWN_PREFIX, OwnFiles(), name="gisapp-web")
     for name, (package, folder) in VENDOR.items():
         app.mount(f"{PREFIX}/{name}", VendorFiles(root, package, folder), name=f"vendor-{name}")
 
@@ -127,7 +149,7 @@ def install_static(app: FastAPI, settings: Settings) -> None:
         if not (root / package / "swagger-ui-bundle.js").is_file():
             raise _missing(root, package)
         root_path = request.scope.get("root_path", "").rstrip("/")
-        return get_swagger_ui_html(
+        return with_inline_scripts(get_swagger_ui_html(
             openapi_url=root_path + app.openapi_url,
             title=f"{app.title} - Swagger UI",
             swagger_js_url=vendor_url(root, "swagger-ui", "swagger-ui-bundle.js", root_path),
@@ -137,12 +159,12 @@ def install_static(app: FastAPI, settings: Settings) -> None:
             init_oauth=app.swagger_ui_init_oauth,
             # No spec validator badge: it would call validator.swagger.io
             swagger_ui_parameters={"validatorUrl": None, **(app.swagger_ui_parameters or {})},
-        )
+        ))  # the page boots Swagger UI with an inline script: allowed by its hash only
 
     app.add_route(docs_url, swagger_ui_html, include_in_schema=False)
 
     if redirect_url:
         async def swagger_ui_redirect(_: Request) -> HTMLResponse:
-            return get_swagger_ui_oauth2_redirect_html()
+            return with_inline_scripts(get_swagger_ui_oauth2_redirect_html())
 
         app.add_route(redirect_url, swagger_ui_redirect, include_in_schema=False)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from gisapp.auth.principal import Forbidden, Unauthenticated
-from gisapp.dependencies import ActorDep, PrincipalDep, SessionDep
+from gisapp.dependencies import ActorDep, Permission, PrincipalDep, SessionDep
 from gisapp.municipalities import service
-from gisapp.municipalities.schemas import MunicipalityCreate, MunicipalityOut
+from gisapp.municipalities.schemas import (
+    MunicipalityCreate, MunicipalityOut, MunicipalityUpdate,
+)
 
 router = APIRouter(prefix="/api/v1/municipalities", tags=["municipalities"])
 
@@ -20,6 +22,14 @@ async def list_municipalities(session: SessionDep):
 @router.get("/{municipality}", response_model=MunicipalityOut)
 async def get_municipality(municipality: str, session: SessionDep):
     return await service.get(session, municipality)
+
+
+@router.patch("/{municipality}", response_model=MunicipalityOut)
+async def update_municipality(data: MunicipalityUpdate, session: SessionDep,
+                              access: Permission("settings.manage")):
+    """Change the working CRS, default language or boundary (admins of the municipality)."""
+    await service.update_settings(session, access.municipality, data)
+    return await service.get(session, access.municipality.slug)
 
 
 @router.post("", response_model=MunicipalityOut, status_code=status.HTTP_201_CREATED)

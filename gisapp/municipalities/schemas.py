@@ -36,6 +36,21 @@ class MunicipalityCreate(BaseModel):
     boundary_crs: str | None = Field(default=None, description="EPSG code of the boundary")
 
 
+class MunicipalityUpdate(BaseModel):
+    """Settings an admin of the municipality changes; what is not sent stays as it is."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    working_crs: int | str | None = Field(
+        default=None, description="EPSG code, e.g. 25832, 'EPSG:2169'", examples=[25832])
+    default_language: Language | None = None
+    boundary: dict[str, Any] | None = Field(
+        default=None, description="The new boundary: a GeoJSON Polygon or MultiPolygon, or a "
+        "Feature/FeatureCollection with exactly one such geometry, in boundary_crs")
+    boundary_crs: str | None = Field(default=None, description="EPSG code of the boundary; "
+                                     "default EPSG:4326 (lon/lat)")
+
+
 class MunicipalityOut(BaseModel):
     id: uuid.UUID
     slug: str

@@ -1,4 +1,4 @@
-"""Municipalities: create (with the built-in types), look up, list."""
+"""Municipalities: create (with the built-in types), look up, list, change settings."""
 
 from __future__ import annotations
 
@@ -7,15 +7,17 @@ import uuid
 
 from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gisapp import geo
 from gisapp.asset_types.service import seed_builtin_types
-from gisapp.errors import Conflict, InvalidGeometry, NotFound
+from gisapp.errors import Conflict, InvalidGeometry, InvalidInput, NotFound
 from gisapp.database import set_municipality
 from gisapp.models import Membership, Municipality
-from gisapp.municipalities.schemas import MunicipalityCreate, MunicipalityRef
+from gisapp.municipalities.schemas import (
+    MunicipalityCreate, MunicipalityRef, MunicipalityUpdate,
+)
 
 
 async def get_ref(session: AsyncSession, slug: str) -> MunicipalityRef:
@@ -65,19 +67,68 @@ async def list_all(session: AsyncSession) -> list[dict]:
     return [_as_out(r) for r in rows]
 
 
+def _unwrap_feature(value: dict, field: str) -> tuple[dict | None, str]:
+    """The geometry of a Feature, or of the one feature of a FeatureCollection: what GIS
+    programs save when a boundary is exported as a file."""
+    if value.get("type") == "FeatureCollection":
+        features = value.get("features")
+        if not isinstance(features, list) or len(features) != 1:
+            found = len(features) if isinstance(features, list) else 0
+            raise InvalidGeometry(f"expected a FeatureCollection with exactly one feature, "
+                                  f"this one has {found}", field=f"{field}.features")
+        value, field = features[0], f"{field}.features.0"
+    if isinstance(value, dict) and value.get("type") == "Feature":
+        return value.get("geometry"), f"{field}.geometry"
+    return value, field
+
+
+def parse_boundary(value: dict, crs: str | int | None, field: str = "boundary"):
+    """A boundary as stored (MultiPolygon, EPSG:4326) from GeoJSON in ``crs``."""
+    srid = geo.parse_srid(crs, field=f"{field}_crs")
+    geometry, where = _unwrap_feature(value, field)
+    shape = geo.parse_geometry(geometry, srid, field=where)
+    if shape.geom_type == "Polygon":
+        shape = MultiPolygon([shape])
+    if shape.geom_type != "MultiPolygon":
+        raise InvalidGeometry("a boundary is a Polygon or MultiPolygon", field=where)
+    return from_shape(shape, srid=geo.STORAGE_SRID)
+
+
+async def update_settings(session: AsyncSession, municipality: MunicipalityRef,
+                          data: MunicipalityUpdate) -> None:
+    """Change the working CRS, the default language or the boundary (what is given).
+
+    Runs in the municipality's own transaction: row-level security lets nobody change
+    another municipality's row.
+    """
+    values: dict = {}
+    if data.working_crs is not None:
+        if not str(data.working_crs).strip():
+            raise InvalidInput("an EPSG code is required, e.g. 25832", field="working_crs")
+        srid = geo.parse_srid(data.working_crs, field="working_crs")
+        await geo.ensure_in_postgis(session, srid, field="working_crs")
+        values["working_crs"] = srid
+    if data.default_language is not None:
+        values["default_language"] = data.default_language
+    if data.boundary is not None:
+        values["boundary"] = parse_boundary(data.boundary, data.boundary_crs)
+    elif data.boundary_crs:
+        raise InvalidInput("a boundary CRS needs a boundary", field="boundary_crs")
+    if not values:
+        return
+    result = await session.execute(
+        update(Municipality).where(Municipality.id == municipality.id).values(**values))
+    if result.rowcount != 1:
+        raise NotFound(f"no municipality {municipality.slug!r}")
+
+
 async def create(session: AsyncSession, data: MunicipalityCreate, actor: str | None,
                  admin_user_id: uuid.UUID | None = None) -> uuid.UUID:
     """A new municipality with its copy of the built-in asset types (and its first admin)."""
     geo.parse_srid(data.working_crs, field="working_crs")
     boundary = None
     if data.boundary is not None:
-        srid = geo.parse_srid(data.boundary_crs, field="boundary_crs")
-        shape = geo.parse_geometry(data.boundary, srid, field="boundary")
-        if shape.geom_type == "Polygon":
-            shape = MultiPolygon([shape])
-        if shape.geom_type != "MultiPolygon":
-            raise InvalidGeometry("a boundary is a Polygon or MultiPolygon", field="boundary")
-        boundary = from_shape(shape, srid=geo.STORAGE_SRID)
+        boundary = parse_boundary(data.boundary, data.boundary_crs)
     if await session.scalar(select(Municipality.id).where(Municipality.slug == data.slug)):
         raise Conflict(f"municipality {data.slug!r} exists already", field="slug")
     row = Municipality(

@@ -1,0 +1,22 @@
+"""Server-rendered pages for people: logging in, the start page, administration.
+
+Thin routers over the same services the JSON API calls; templates in ``gisapp/templates``,
+in German, English and French (``gisapp/locale``); own CSS/JS in ``gisapp/web``.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from gisapp import i18n
+from gisapp.pages import admin, admin_settings, admin_tokens, admin_types, admin_users, home, login
+from gisapp.pages.errors import install_page_errors
+from gisapp.pages.templating import Pages
+
+
+def install_pages(app: FastAPI) -> None:
+    """Add the pages to an app; the catalogs are compiled here, once."""
+    app.state.pages = Pages(i18n.load_all())
+    install_page_errors(app)
+    for module in (home, login, admin, admin_users, admin_tokens, admin_types, admin_settings):
+        app.include_router(module.router)

@@ -1,0 +1,95 @@
+"""Every API endpoint × every kind of caller, with the status each must get.
+
+The endpoints come from the app's own route table, so a new endpoint fails
+``test_matrix_covers_every_endpoint`` until its permission is declared in ACCESS below.
+Callers: the anonymous public, the demo's crew, planner and admin (API tokens), and the
+admin of another municipality. Every case runs in its own rolled-back transaction.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from gisapp.app import create_app
+from gisapp.auth.principal import PERMISSIONS
+
+M = "/api/v1/municipalities/{municipality}"
+LIGHT = {"type": "street_light", "geometry": {"type": "Point", "coordinates": [7.283, 49.929]}}
+
+# (method, path) -> (permission or None for public reads, request body, status when allowed)
+ACCESS: dict[tuple[str, str], tuple[str | None, dict | None, int]] = {
+    ("GET", "/api/v1/municipalities"): (None, None, 200),
+    ("GET", f"{M}"): (None, None, 200),
+    ("PATCH", f"{M}"): ("settings.manage", {"default_language": "fr"}, 200),
+    ("GET", f"{M}/assets"): (None, None, 200),
+    ("POST", f"{M}/assets"): ("asset.write", LIGHT, 201),
+    ("GET", f"{M}/assets/{{asset_id}}"): (None, None, 200),
+    ("PATCH", f"{M}/assets/{{asset_id}}"): ("asset.write", {"version": 1, "name": "m"}, 200),
+    ("DELETE", f"{M}/assets/{{asset_id}}"): ("asset.decommission", None, 200),
+    ("GET", f"{M}/assets/{{asset_id}}/history"): ("asset.read", None, 200),
+    ("GET", f"{M}/assets/{{asset_id}}/maintenance"): ("asset.read", None, 200),
+    ("POST", f"{M}/assets/{{asset_id}}/maintenance"): ("maintenance.write",
+                                                       {"kind": "inspection"}, 201),
+    ("GET", f"{M}/types"): (None, None, 200),
+    ("GET", f"{M}/types/{{code}}"): (None, None, 200),
+    ("POST", f"{M}/types"): ("type.manage", {"code": "matrix_bench", "code_prefix": "MB",
+                                             "label_de": "Bank"}, 201),
+    ("GET", f"{M}/users"): ("user.manage", None, 200),
+    ("POST", f"{M}/users"): ("user.manage", {"username": "matrix.user", "role": "crew",
+                                             "password": "matrix-password-1"}, 201),
+    ("PATCH", f"{M}/users/{{user_id}}"): ("user.manage", {"display_name": "M"}, 200),
+    ("DELETE", f"{M}/users/{{user_id}}"): ("user.manage", None, 204),
+    ("POST", f"{M}/users/{{user_id}}/password"): ("user.manage",
+                                                  {"password": "matrix-password-2"}, 204),
+    ("POST", f"{M}/users/{{user_id}}/sessions/revoke"): ("user.manage", None, 200),
+    ("GET", f"{M}/tokens"): ("token.manage", None, 200),
+    ("POST", f"{M}/tokens"): ("token.manage", {"name": "matrix", "role": "crew"}, 201),
+    ("DELETE", f"{M}/tokens/{{token_id}}"): ("token.manage", None, 200),
+}
+# Endpoints outside a municipality, with their own rules (tested in test_auth.py)
+OUTSIDE = {("POST", "/api/v1/municipalities"), ("POST", "/api/v1/auth/login"),
+           ("POST", "/api/v1/auth/logout"), ("GET", "/api/v1/auth/me")}
+CALLERS = ["anonymous", "crew", "planner", "admin", "other-admin"]
+
+
+def api_routes() -> set[tuple[str, str]]:
+    """Every (method, path) of the API, from the OpenAPI description the app publishes."""
+    paths = create_app().openapi()["paths"]
+    return {(method.upper(), path) for path, ops in paths.items() if path.startswith("/api/")
+            for method in ops}
+
+
+def test_matrix_covers_every_endpoint():
+    assert api_routes() - OUTSIDE == set(ACCESS)
+
+
+def expected(permission: str | None, ok: int, caller: str) -> int:
+    if permission is None:
+        return ok
+    if caller == "anonymous":
+        return 401
+    if caller == "other-admin":
+        return 404  # nothing is revealed to another municipality
+    return ok if permission in PERMISSIONS[caller] else 403
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize(("method", "path"), sorted(ACCESS), ids=lambda v: str(v))
+async def test_access(method, path, caller, make_client, other, connection):
+    permission, body, ok = ACCESS[(method, path)]
+    ids = (await connection.execute(text("""
+        SELECT (SELECT id FROM asset WHERE type_code = 'street_light' AND status = 'active'
+                 AND municipality_id = (SELECT id FROM municipality WHERE slug = 'demo')
+                 AND is_public ORDER BY code LIMIT 1) AS asset_id,
+               (SELECT u.id FROM app_user u WHERE username = 'crew') AS user_id,
+               (SELECT id FROM api_token WHERE name = 'test-crew') AS token_id"""))).one()
+    url = path.format(municipality="demo", asset_id=ids.asset_id, user_id=ids.user_id,
+                      token_id=ids.token_id, code="street_light")
+    if caller == "other-admin":
+        client = other["client"]("admin")
+    else:
+        client = make_client(None if caller == "anonymous" else caller)
+    async with client:
+        r = await client.request(method, url, json=body)
+    assert r.status_code == expected(permission, ok, caller), (caller, method, url, r.text)

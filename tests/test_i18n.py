@@ -1,0 +1,137 @@
+"""Every message of the pages is translated into German and French (and the English catalog
+has them all), placeholders agree, and the page language follows the person: ?lang, the
+cookie, the account, the browser, the municipality, German."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+from sqlalchemy import text
+
+from gisapp import i18n
+
+from .conftest import DEMO_PASSWORD
+
+PACKAGE = Path(i18n.__file__).resolve().parent
+
+
+def extracted_messages() -> set[str | tuple[str, ...]]:
+    """What Babel extracts from the templates and page modules, as babel.cfg says."""
+    with (PACKAGE / "locale" / "babel.cfg").open() as cfg:
+        method_map, options_map = parse_mapping_cfg(cfg)
+    found = set()
+    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+            PACKAGE, method_map, options_map):
+        found.add(message)
+    return found
+
+
+def catalog(language: str):
+    with i18n.catalog_path(language).open("rb") as po:
+        return read_po(po, locale=language)
+
+
+def test_extraction_finds_the_pages_messages():
+    messages = extracted_messages()
+    assert "Log in" in messages and "Wrong username or password." in messages
+    assert "Please fill in this field." in messages  # from Python code of the pages
+    assert ("Please wait %(count)s minute before you try again.",
+            "Please wait %(count)s minutes before you try again.") in messages
+    assert len(messages) > 150
+
+
+@pytest.mark.parametrize("language", ["de", "fr", "en"])
+def test_every_message_is_in_the_catalog(language):
+    messages = extracted_messages()
+    cat = catalog(language)
+    missing, empty = [], []
+    for msgid in messages:
+        entry = cat.get(msgid)
+        if entry is None:
+            missing.append(msgid)
+            continue
+        strings = entry.string if isinstance(entry.string, tuple) else (entry.string,)
+        if language != "en" and (not all(strings) or entry.fuzzy):
+            empty.append(msgid)
+    assert missing == [], f"not in {language}: run pybabel update (see gisapp/locale/babel.cfg)"
+    assert empty == [], f"untranslated in {language}"
+    stale = sorted(str(m.id) for m in cat if m.id and m.id not in messages)
+    assert stale == [], f"{language} has messages no page uses any more"
+
+
+@pytest.mark.parametrize("language", ["de", "fr", "en"])
+def test_placeholders_agree(language):
+    cat = catalog(language)
+    problems = [(str(m.id), [str(e) for e in errors]) for m, errors in cat.check()]
+    assert problems == []
+
+
+def test_catalogs_compile_and_translate():
+    translations = i18n.load_all()
+    assert translations["de"].gettext("Log in") == "Anmelden"
+    assert translations["fr"].gettext("Log in") == "Se connecter"
+    assert translations["en"].gettext("Log in") == "Log in"
+    plural = translations["de"].ngettext("%(count)s field", "%(count)s fields", 2)
+    assert plural == "%(count)s Felder"
+
+
+@pytest.mark.parametrize("wishes, expected", [
+    ({}, "de"),
+    ({"municipality": "fr"}, "fr"),
+    ({"accept_language": "fr-LU,fr;q=0.9,de;q=0.5", "municipality": "de"}, "fr"),
+    ({"accept_language": "es, en;q=0.3"}, "en"),
+    ({"accept_language": "es, it"}, "de"),
+    ({"accept_language": "de;q=0.4, en;q=0.8"}, "en"),
+    ({"accept_language": "en;q=0, fr"}, "fr"),
+    ({"user": "en", "accept_language": "fr"}, "en"),
+    ({"cookie": "fr", "user": "en", "accept_language": "de"}, "fr"),
+    ({"query": "en", "cookie": "fr", "user": "de"}, "en"),
+    ({"query": "xx", "cookie": "fr"}, "fr"),
+    ({"query": "DE-at"}, "de"),
+])
+def test_negotiation_order(wishes, expected):
+    assert i18n.negotiate(**wishes) == expected
+
+
+async def test_login_page_is_german_by_default_and_french_on_request(anon):
+    r = await anon.get("/login")
+    assert '<html lang="de">' in r.text and ">Anmelden<" in r.text
+    assert r.headers["content-language"] == "de"
+    r = await anon.get("/login", params={"lang": "fr"})
+    assert '<html lang="fr">' in r.text and "Se connecter" in r.text
+    assert "Nom d'utilisateur" in r.text and "Anmelden" not in r.text
+    assert "gisapp_lang=fr" in r.headers["set-cookie"]
+    # remembered: the next page is French without ?lang
+    r = await anon.get("/login")
+    assert '<html lang="fr">' in r.text and "Mot de passe" in r.text
+
+
+async def test_the_browser_language_and_the_switcher(anon):
+    r = await anon.get("/login", headers={"Accept-Language": "en-GB,en;q=0.9"})
+    assert '<html lang="en">' in r.text and ">Log in<" in r.text
+    r = await anon.get("/login", params={"next": "/admin/demo/types"})
+    assert 'href="/login?next=%2Fadmin%2Fdemo%2Ftypes&amp;lang=fr"' in r.text
+    assert 'hreflang="en"' in r.text and 'aria-current="true">Deutsch' in r.text
+
+
+async def test_wrong_password_message_in_french(anon):
+    r = await anon.post("/login?lang=fr", data={"username": "admin", "password": "nope-nope"})
+    assert r.status_code == 401
+    assert "Nom d'utilisateur ou mot de passe incorrect." in r.text
+
+
+async def test_the_municipality_default_and_the_account_language(anon, connection):
+    await connection.execute(text(
+        "UPDATE municipality SET default_language = 'fr' WHERE slug = 'demo'"))
+    await anon.post("/login", data={"username": "admin", "password": DEMO_PASSWORD})
+    r = await anon.get("/admin/demo/types")
+    assert '<html lang="fr">' in r.text and "Ajouter un type personnalisé" in r.text
+    assert "Lampadaire" in r.text  # the types' own labels follow the page language
+    await connection.execute(text(
+        "UPDATE app_user SET preferred_language = 'en' WHERE username = 'admin'"))
+    r = await anon.get("/admin/demo/types")
+    assert '<html lang="en">' in r.text and "Add a custom type" in r.text
