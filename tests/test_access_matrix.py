@@ -43,12 +43,21 @@ ACCESS: dict[tuple[str, str], tuple[str | None, dict | None, int]] = {
     ("POST", f"{M}/users/{{user_id}}/password"): ("user.manage",
                                                   {"password": "matrix-password-2"}, 204),
     ("POST", f"{M}/users/{{user_id}}/sessions/revoke"): ("user.manage", None, 200),
+    ("GET", f"{M}/tags"): ("asset.read", None, 200),
+    ("POST", f"{M}/tags"): ("labels.print", {"count": 2}, 201),
+    ("POST", f"{M}/assets/{{asset_id}}/tags"): ("tag.write", {"kind": "qr"}, 201),
+    ("GET", f"{M}/tags/{{tag_id}}"): ("asset.read", None, 200),
+    ("GET", f"{M}/tags/{{tag_id}}/events"): ("asset.read", None, 200),
+    ("POST", f"{M}/tags/{{tag_id}}/assign"): ("tag.write", "ASSET", 200),
+    ("POST", f"{M}/tags/{{tag_id}}/replace"): ("tag.write", None, 201),
+    ("POST", f"{M}/tags/{{tag_id}}/revoke"): ("tag.write", None, 200),
+    ("POST", f"{M}/tags/{{tag_id}}/nfc"): ("tag.write", {"serial": "04A22B5A6C3E80"}, 200),
     ("GET", f"{M}/tokens"): ("token.manage", None, 200),
     ("POST", f"{M}/tokens"): ("token.manage", {"name": "matrix", "role": "crew"}, 201),
     ("DELETE", f"{M}/tokens/{{token_id}}"): ("token.manage", None, 200),
 }
 # Endpoints outside a municipality, with their own rules (tested in test_auth.py)
-OUTSIDE = {("POST", "/api/v1/municipalities"), ("POST", "/api/v1/auth/login"),
+OUTSIDE = {("POST", "/api/v1/municipalities"), ("GET", "/api/v1/scan/{token}"), ("POST", "/api/v1/auth/login"),
            ("POST", "/api/v1/auth/logout"), ("GET", "/api/v1/auth/me")}
 CALLERS = ["anonymous", "crew", "planner", "admin", "other-admin"]
 
@@ -84,8 +93,18 @@ async def test_access(method, path, caller, make_client, other, connection):
                  AND is_public ORDER BY code LIMIT 1) AS asset_id,
                (SELECT u.id FROM app_user u WHERE username = 'crew') AS user_id,
                (SELECT id FROM api_token WHERE name = 'test-crew') AS token_id"""))).one()
+    # a tag for the tag endpoints: an NFC tag on the asset, or a blank one for "assign"
+    blank = path.endswith("/assign")
+    tag_id = await connection.scalar(text(
+        "INSERT INTO tag (municipality_id, token, short_code, kind, state, asset_id)"
+        " SELECT municipality_id, 'matrixtoken0123456789ab', 'DEMO-MATRIX', 'nfc', :s, :a"
+        " FROM asset WHERE id = :asset RETURNING id"),
+        {"s": "unassigned" if blank else "active", "a": None if blank else ids.asset_id,
+         "asset": ids.asset_id})
+    if body == "ASSET":
+        body = {"asset_id": str(ids.asset_id)}
     url = path.format(municipality="demo", asset_id=ids.asset_id, user_id=ids.user_id,
-                      token_id=ids.token_id, code="street_light")
+                      token_id=ids.token_id, code="street_light", tag_id=tag_id)
     if caller == "other-admin":
         client = other["client"]("admin")
     else:

@@ -19,7 +19,8 @@ SESSION_COOKIE = "gisapp_session"
 
 # What each role may do. Admins may do everything planners may, planners what crews may.
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "crew": frozenset({"asset.read", "asset.write", "maintenance.write", "type.read"}),
+    "crew": frozenset({"asset.read", "asset.write", "maintenance.write", "type.read",
+                       "tag.write"}),
 }
 PERMISSIONS["planner"] = PERMISSIONS["crew"] | {"asset.decommission", "data.export",
                                                  "data.import", "labels.print"}

@@ -6,8 +6,10 @@ from gisapp.models.base import Base
 from gisapp.models.identity import ApiToken, AppUser, LoginFailure, Membership, UserSession
 from gisapp.models.maintenance import MaintenanceRecord
 from gisapp.models.municipality import Municipality
+from gisapp.models.tag import Tag, TagEvent
 
 __all__ = [
     "ApiToken", "AppUser", "Asset", "AssetHistory", "AssetType", "Base", "District",
-    "LoginFailure", "MaintenanceRecord", "Membership", "Municipality", "Street", "UserSession",
+    "LoginFailure", "MaintenanceRecord", "Membership", "Municipality", "Street", "Tag", "TagEvent",
+    "UserSession",
 ]

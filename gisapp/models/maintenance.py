@@ -6,7 +6,10 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKeyConstraint, Index, Numeric, Text
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    Boolean, CheckConstraint, DateTime, Float, ForeignKeyConstraint, Index, Numeric, Text, text,
+)
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -38,6 +41,12 @@ class MaintenanceRecord(TenantMixin, RandomIdMixin, CreatedMixin, Base):
             "(kind = 'meter_reading') = (reading_value IS NOT NULL)", name="reading_value"
         ),
         Index("ix_maintenance_asset_time", "municipality_id", "asset_id", "performed_at"),
+        # a record made offline is sent until the server confirms it: once per client id
+        Index("uq_maintenance_client_id", "municipality_id", "client_id", unique=True,
+              postgresql_where=text("client_id IS NOT NULL")),
+        CheckConstraint("capture_method IN ('qr', 'nfc', 'manual', 'office')",
+                        name="capture_method"),
+        CheckConstraint("accuracy_m IS NULL OR accuracy_m >= 0", name="accuracy"),
     )
 
     asset_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
@@ -47,3 +56,11 @@ class MaintenanceRecord(TenantMixin, RandomIdMixin, CreatedMixin, Base):
     result: Mapped[str] = mapped_column(Text, nullable=False)
     notes: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
     reading_value: Mapped[Decimal | None] = mapped_column(Numeric(18, 3))
+    client_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    capture_method: Mapped[str] = mapped_column(Text, nullable=False, server_default="office")
+    # where the phone was, how sure it was, how far that is from the asset
+    position = mapped_column(Geometry("POINT", srid=4326, spatial_index=False))
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    scan_distance_m: Mapped[float | None] = mapped_column(Float)
+    flagged: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    flag_reason: Mapped[str | None] = mapped_column(Text)

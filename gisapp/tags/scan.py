@@ -1,0 +1,72 @@
+"""The card a scan opens: what a crew member needs at the pole, or what a resident may see.
+
+Staff (a role in the tag's municipality) get the asset with its due date, its parent and
+children (the pole with its sensor and hotspot), the last maintenance and what they may do.
+Everyone else gets the public facts of a public asset and the way to report a problem,
+read through the public database role: internal fields cannot leak from here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gisapp.assets import queries
+from gisapp.assets import service as assets
+from gisapp.auth.principal import PERMISSIONS
+from gisapp.errors import NotFound
+from gisapp.models import MaintenanceRecord
+
+A = queries.A
+
+
+async def _related(session: AsyncSession, row, internal: bool) -> dict[str, Any]:
+    base = queries.asset_select(4326) if internal else queries.public_asset_select(4326)
+    children = await session.execute(
+        base.where(A.c.municipality_id == row.municipality_id, A.c.parent_id == row.asset_id,
+                   A.c.status != "decommissioned").order_by(A.c.code))
+    return {"children": [_brief(queries.row_to_dict(c)) for c in children]}
+
+
+def _brief(asset: dict) -> dict:
+    return {k: asset.get(k) for k in ("id", "code", "type", "name", "status")}
+
+
+async def scan_card(session: AsyncSession, row, role: str | None) -> dict[str, Any]:
+    internal = role is not None
+    card: dict[str, Any] = {
+        "municipality": {"slug": row.slug, "name": row.name},
+        "tag": {"short_code": row.short_code, "kind": row.kind, "state": row.state},
+        "role": role, "asset": None, "parent": None, "children": [], "maintenance": [],
+        "can": sorted(PERMISSIONS[role]) if role else [],
+    }
+    if row.state == "revoked":
+        return card  # the label is no longer valid: say so, show nothing
+    if row.state == "unassigned":
+        card["capture"] = internal and "asset.write" in card["can"]
+        return card
+    try:
+        asset = await assets.get(session, row.municipality_id, row.asset_id, internal=internal)
+    except NotFound:
+        return card  # not public (a meter): the public sees only whose label it is
+    card["asset"] = asset
+    if asset.get("parent_id"):
+        try:
+            card["parent"] = _brief(await assets.get(session, row.municipality_id,
+                                                     asset["parent_id"], internal=internal))
+        except NotFound:
+            pass
+    card.update(await _related(session, row, internal))
+    if internal:
+        records = await session.scalars(
+            select(MaintenanceRecord)
+            .where(MaintenanceRecord.municipality_id == row.municipality_id,
+                   MaintenanceRecord.asset_id == row.asset_id)
+            .order_by(MaintenanceRecord.performed_at.desc()).limit(5))
+        card["maintenance"] = [
+            {"kind": m.kind, "result": m.result, "performed_at": m.performed_at,
+             "performed_by": m.performed_by, "notes": m.notes,
+             "reading_value": m.reading_value} for m in records]
+    return card
