@@ -15,6 +15,7 @@ from gisapp.auth.router import router as auth_router
 from gisapp.database import check_app_role, make_engine, make_sessionmaker
 from gisapp.errors import install_handlers
 from gisapp.health import router as health_router
+from gisapp.maintenance.photos_router import router as photos_router
 from gisapp.maintenance.router import router as maintenance_router
 from gisapp.municipalities.router import router as municipalities_router
 from gisapp.pages import install_pages
@@ -57,7 +58,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     install_static(app, settings)
     install_oidc(app, settings)
     for router in (health_router, auth_router, municipalities_router, types_router, assets_router,
-                   maintenance_router, users_router, tokens_router, tags_router, scan_router):
+                   maintenance_router, users_router, tokens_router, tags_router, scan_router,
+                   photos_router):
         app.include_router(router)
     install_pages(app)
     app.add_middleware(SecurityHeaders)

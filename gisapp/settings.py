@@ -113,6 +113,16 @@ class OIDCSettings(BaseModel):
 class GeoSettings(BaseModel):
     """Rules for geometries coming in."""
 
+    max_fix_accuracy_m: float = Field(
+        default=15.0, gt=0,
+        description="A phone's GPS fix worse than this may not move an asset or place a new one",
+    )
+    plausibility_margin_m: float = Field(
+        default=25.0, ge=0,
+        description="A record made farther from its asset than the fix's accuracy plus this "
+        "is flagged for the office (a moved or fake label, or a record made off site)",
+    )
+
     boundary_tolerance_m: float = Field(
         default=50.0,
         ge=0,
@@ -150,6 +160,11 @@ class Settings(BaseSettings):
         description="The node_modules folder whose JavaScript/CSS libraries gisapp serves "
         "under /static/vendor/. Empty: node_modules next to the gisapp package (the repository "
         "root). The Docker image sets /app/node_modules.",
+    )
+    field_dir: Path | None = Field(
+        default=None,
+        description="GISAPP_FIELD_DIR: the crews' field app (the repository's field/ folder). "
+        "Empty: field/ next to the gisapp package, else field/ in the working directory.",
     )
 
     @cached_property

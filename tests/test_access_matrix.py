@@ -50,6 +50,10 @@ ACCESS: dict[tuple[str, str], tuple[str | None, dict | None, int]] = {
     ("GET", f"{M}/tags/{{tag_id}}/events"): ("asset.read", None, 200),
     ("POST", f"{M}/tags/{{tag_id}}/assign"): ("tag.write", "ASSET", 200),
     ("POST", f"{M}/tags/{{tag_id}}/replace"): ("tag.write", None, 201),
+    ("POST", f"{M}/tags/{{tag_id}}/capture"): ("asset.write", "CAPTURE", 201),
+    ("POST", f"{M}/maintenance/{{record_id}}/photos"): ("maintenance.write", "PHOTO", 201),
+    ("GET", f"{M}/maintenance/{{record_id}}/photos"): ("asset.read", None, 200),
+    ("GET", f"{M}/photos/{{photo_id}}"): ("asset.read", None, 200),
     ("POST", f"{M}/tags/{{tag_id}}/revoke"): ("tag.write", None, 200),
     ("POST", f"{M}/tags/{{tag_id}}/nfc"): ("tag.write", {"serial": "04A22B5A6C3E80"}, 200),
     ("GET", f"{M}/tokens"): ("token.manage", None, 200),
@@ -94,21 +98,34 @@ async def test_access(method, path, caller, make_client, other, connection):
                (SELECT u.id FROM app_user u WHERE username = 'crew') AS user_id,
                (SELECT id FROM api_token WHERE name = 'test-crew') AS token_id"""))).one()
     # a tag for the tag endpoints: an NFC tag on the asset, or a blank one for "assign"
-    blank = path.endswith("/assign")
+    blank = path.endswith(("/assign", "/capture"))
     tag_id = await connection.scalar(text(
         "INSERT INTO tag (municipality_id, token, short_code, kind, state, asset_id)"
         " SELECT municipality_id, 'matrixtoken0123456789ab', 'DEMO-MATRIX', 'nfc', :s, :a"
         " FROM asset WHERE id = :asset RETURNING id"),
         {"s": "unassigned" if blank else "active", "a": None if blank else ids.asset_id,
          "asset": ids.asset_id})
+    record_id = await connection.scalar(text(
+        "SELECT id FROM maintenance_record WHERE asset_id = :a LIMIT 1"), {"a": ids.asset_id})
+    photo_id = await connection.scalar(text(
+        "INSERT INTO photo (municipality_id, record_id, content_type, size, sha256, data)"
+        " SELECT municipality_id, id, 'image/jpeg', 4, 'x', '\\xffd8ffd9'::bytea"
+        " FROM maintenance_record WHERE id = :r RETURNING id"), {"r": record_id})
+    files = None
     if body == "ASSET":
         body = {"asset_id": str(ids.asset_id)}
+    elif body == "CAPTURE":
+        body = {"client_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7", "type": "street_light",
+                "geometry": LIGHT["geometry"]}
+    elif body == "PHOTO":
+        body, files = None, {"file": ("p.jpg", b"\xff\xd8\xff\xe0" + b"\0" * 64, "image/jpeg")}
     url = path.format(municipality="demo", asset_id=ids.asset_id, user_id=ids.user_id,
-                      token_id=ids.token_id, code="street_light", tag_id=tag_id)
+                      token_id=ids.token_id, code="street_light", tag_id=tag_id,
+                      record_id=record_id, photo_id=photo_id)
     if caller == "other-admin":
         client = other["client"]("admin")
     else:
         client = make_client(None if caller == "anonymous" else caller)
     async with client:
-        r = await client.request(method, url, json=body)
+        r = await client.request(method, url, json=body, files=files)
     assert r.status_code == expected(permission, ok, caller), (caller, method, url, r.text)

@@ -30,7 +30,8 @@ async def test_issue_a_tag_and_scan_it_as_crew(client, make_client):
     assert card["municipality"] == {"slug": "demo", "name": "Musterdorf"}
     assert card["role"] == "crew" and "maintenance.write" in card["can"]
     assert card["asset"]["id"] == light["id"] and "next_due" in card["asset"]
-    assert card["tag"] == {"short_code": tag["short_code"], "kind": "qr", "state": "active"}
+    assert card["tag"] == {"short_code": tag["short_code"], "kind": "qr", "state": "active",
+                           "id": tag["id"]}
 
 
 async def test_scan_of_a_pole_shows_its_sensor(client, make_client):

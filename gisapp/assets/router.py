@@ -11,13 +11,13 @@ from fastapi.responses import JSONResponse
 
 
 from gisapp import formats, geo
-from gisapp.assets import service
+from gisapp.assets import conflicts, service
 from gisapp.assets.queries import AssetFilter
 from gisapp.assets.schemas import (
     AssetCreate, AssetOut, AssetPage, AssetUpdate, HistoryEntry, Status,
 )
 from gisapp.dependencies import AccessDep, ActorDep, Permission, SessionDep, SettingsDep
-from gisapp.errors import InvalidInput
+from gisapp.errors import Conflict, InvalidInput
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}/assets", tags=["assets"])
 
@@ -152,15 +152,29 @@ async def update_asset(
     asset_id: uuid.UUID, data: AssetUpdate, request: Request, session: SessionDep,
     access: Permission("asset.write"), actor: ActorDep, settings: SettingsDep,
     if_match: IfMatch = None, crs: CrsParam = None, f: FormatParam = None,
+    client_id: Annotated[uuid.UUID | None, Header(
+        alias="X-Client-Id", description="Set by the field app's outbox: a stale version is "
+        "then recorded as a conflict for the office")] = None,
 ):
     """Change some fields; send the version you based the change on (If-Match or body)."""
     srid = _srid(crs)
     mid = access.municipality.id
-    await service.update(
-        session, access.municipality, asset_id, data,
-        expected_version=_version_from(if_match, data.version),
-        srid=srid, actor=actor, tolerance_m=settings.geo.boundary_tolerance_m,
-    )
+    expected = _version_from(if_match, data.version)
+    try:
+        await service.update(
+            session, access.municipality, asset_id, data, expected_version=expected,
+            srid=srid, actor=actor, tolerance_m=settings.geo.boundary_tolerance_m,
+            max_fix_accuracy_m=settings.geo.max_fix_accuracy_m,
+        )
+    except Conflict as exc:
+        if client_id is None or exc.field != "version":
+            raise
+        # a change made offline met a newer office state: keep it for the office, and
+        # answer (not raise) so that the record of it is committed
+        await conflicts.record(session, mid, asset_id, client_id, expected,
+                               exc.extra["current"]["version"],
+                               data.model_dump(mode="json", exclude_unset=True), actor)
+        return JSONResponse(exc.body(), status_code=exc.status_code)
     return _asset_response(request, await service.get(session, mid, asset_id, srid), f)
 
 

@@ -46,6 +46,9 @@ class AssetUpdate(BaseModel):
     name: str | None = Field(default=None, max_length=200)
     status: Status | None = None
     geometry: dict[str, Any] | None = Field(default=None, description=_GEOMETRY_DOC)
+    accuracy_m: float | None = Field(
+        default=None, ge=0, description="Accuracy of the GPS fix the new geometry comes from; "
+        "a fix worse than the installation's limit is refused")
     attributes: dict[str, Any] | None = None
     installed_on: date | None = None
     manufacturer: str | None = Field(default=None, max_length=200)

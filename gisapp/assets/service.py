@@ -184,6 +184,13 @@ async def create(
     return asset.id
 
 
+def check_fix(accuracy_m: float | None, limit_m: float | None) -> None:
+    """A phone's fix must be good enough to place an asset (a 60 m fix moves it 60 m)."""
+    if accuracy_m is not None and limit_m is not None and accuracy_m > limit_m:
+        raise InvalidInput(f"the GPS fix (±{accuracy_m:.0f} m) is worse than the {limit_m:g} m "
+                           "allowed; wait for a better fix", field="accuracy_m")
+
+
 def merge_patch(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
     """RFC 7396 JSON merge patch: keys set to null are removed, objects merge recursively."""
     result = dict(target)
@@ -233,16 +240,18 @@ def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
 async def update(
     session: AsyncSession, muni: MunicipalityRef, asset_id: uuid.UUID, data: AssetUpdate, *,
     expected_version: int | None, srid: int, actor: str | None, tolerance_m: float,
+    max_fix_accuracy_m: float | None = None,
 ) -> None:
     """Apply a partial update if the caller's version is current (else 409 with the state)."""
     asset = await _locked(session, muni.id, asset_id)
-    given = data.model_fields_set - {"version"}
+    given = data.model_fields_set - {"version", "accuracy_m"}
     await _check_version(session, asset, expected_version, srid, required=True)
     asset_type = await get_type(session, muni.id, asset.type_code)
     for name in ("code", "name", "status", "public"):
         if name in given and getattr(data, name) is None:
             raise InvalidInput("may not be null", field=name)
     if "geometry" in given:
+        check_fix(data.accuracy_m, max_fix_accuracy_m)
         geom = geo.parse_geometry(data.geometry, srid)
         _check_kind(asset_type, geom)
         await _check_in_boundary(session, muni, geom, tolerance_m)

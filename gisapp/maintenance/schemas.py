@@ -16,8 +16,29 @@ MaintenanceKind = Literal[
 MaintenanceResult = Literal["ok", "fixed", "defect_found", "not_possible"]
 
 
+CaptureMethod = Literal["qr", "nfc", "manual", "office"]
+
+
+class Position(BaseModel):
+    """Where the phone was (WGS 84)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+
+
 class MaintenanceCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    client_id: uuid.UUID | None = Field(
+        default=None, description="Made on the phone; sending the same id again returns the "
+        "stored record instead of a duplicate (offline outbox replays)")
+    capture_method: CaptureMethod = "office"
+    position: Position | None = None
+    accuracy_m: float | None = Field(default=None, ge=0, le=100_000)
+    confirm_reading: bool = Field(
+        default=False, description="The person confirmed a lower or unusually high reading")
 
     kind: MaintenanceKind
     result: MaintenanceResult = "ok"
@@ -31,7 +52,13 @@ class MaintenanceCreate(BaseModel):
 
 class MaintenanceOut(BaseModel):
     id: uuid.UUID
+    client_id: uuid.UUID | None
     asset_id: uuid.UUID
+    capture_method: CaptureMethod
+    accuracy_m: float | None
+    scan_distance_m: float | None = Field(description="Metres between phone and asset")
+    flagged: bool
+    flag_reason: str | None
     kind: MaintenanceKind
     result: MaintenanceResult
     performed_at: datetime

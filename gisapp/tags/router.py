@@ -6,14 +6,17 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 
+from gisapp.assets import service as assets
 from gisapp.database import PUBLIC_ROLE, set_municipality, set_role
 from gisapp.dependencies import ActorDep, Permission, PrincipalDep, SessionDep, SettingsDep
 from gisapp.errors import NotFound
 from gisapp.tags import service
 from gisapp.tags.scan import scan_card
 from gisapp.tags.schemas import (
-    BlankLabels, NfcWritten, TagAssign, TagEventOut, TagIssue, TagOut, TagState,
+    BlankLabels, Capture, NfcWritten, TagAssign, TagEventOut, TagIssue, TagOut, TagState,
 )
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}", tags=["tags"])
@@ -76,6 +79,20 @@ async def assign_tag(tag_id: uuid.UUID, data: TagAssign, session: SessionDep,
     return _out(tag, settings)
 
 
+@router.post("/tags/{tag_id}/capture", status_code=status.HTTP_201_CREATED,
+             responses={200: {"description": "A replay: this client_id was captured before"}})
+async def capture(tag_id: uuid.UUID, data: Capture, session: SessionDep,
+                  access: Permission("asset.write"), actor: ActorDep, settings: SettingsDep):
+    """A crew member scanned a blank label on something not yet in the inventory: create
+    the asset there (position from the phone) and bind the label."""
+    asset_id, created = await service.capture(
+        session, access.municipality, tag_id, data, actor,
+        tolerance_m=settings.geo.boundary_tolerance_m,
+        max_fix_accuracy_m=settings.geo.max_fix_accuracy_m)
+    asset = await assets.get(session, access.municipality.id, asset_id)
+    return JSONResponse(jsonable_encoder(asset), status_code=201 if created else 200)
+
+
 @router.post("/tags/{tag_id}/replace", response_model=TagOut,
              status_code=status.HTTP_201_CREATED)
 async def replace_tag(tag_id: uuid.UUID, session: SessionDep, access: Permission("tag.write"),
@@ -99,7 +116,8 @@ async def nfc_written(tag_id: uuid.UUID, data: NfcWritten, session: SessionDep,
 
 
 @scan_router.get("/{token}")
-async def scan(token: str, request: Request, session: SessionDep, principal: PrincipalDep):
+async def scan(token: str, request: Request, session: SessionDep, principal: PrincipalDep,
+               settings: SettingsDep):
     """What a scanned label shows: the asset card for staff of its municipality, public
     facts for everyone else. Unknown tokens: 404."""
     found = await service.lookup(session, token) if len(token) <= 64 else None
@@ -109,4 +127,4 @@ async def scan(token: str, request: Request, session: SessionDep, principal: Pri
     await set_municipality(session, found.municipality_id)
     if role is None:
         await set_role(session, PUBLIC_ROLE)
-    return await scan_card(session, found, role)
+    return await scan_card(session, found, role, settings.geo)

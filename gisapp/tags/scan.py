@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gisapp.assets import queries
+from gisapp.asset_types.service import list_types
 from gisapp.assets import service as assets
 from gisapp.auth.principal import PERMISSIONS
 from gisapp.errors import NotFound
@@ -34,11 +35,27 @@ def _brief(asset: dict) -> dict:
     return {k: asset.get(k) for k in ("id", "code", "type", "name", "status")}
 
 
-async def scan_card(session: AsyncSession, row, role: str | None) -> dict[str, Any]:
+async def _capture_types(session: AsyncSession, municipality_id) -> list[dict[str, Any]]:
+    """Point types a new asset may have, with what the capture form needs to ask."""
+    result = []
+    for t in await list_types(session, municipality_id):
+        if t.geometry_kind != "point":
+            continue
+        schema = t.attribute_schema
+        result.append({"code": t.code, "label_de": t.label_de, "label_en": t.label_en,
+                       "label_fr": t.label_fr, "required": schema.get("required", []),
+                       "properties": schema.get("properties", {})})
+    return result
+
+
+async def scan_card(session: AsyncSession, row, role: str | None, limits) -> dict[str, Any]:
     internal = role is not None
     card: dict[str, Any] = {
         "municipality": {"slug": row.slug, "name": row.name},
-        "tag": {"short_code": row.short_code, "kind": row.kind, "state": row.state},
+        "tag": {"short_code": row.short_code, "kind": row.kind, "state": row.state,
+                **({"id": row.tag_id} if internal else {})},
+        "limits": {"max_fix_accuracy_m": limits.max_fix_accuracy_m,
+                   "plausibility_margin_m": limits.plausibility_margin_m},
         "role": role, "asset": None, "parent": None, "children": [], "maintenance": [],
         "can": sorted(PERMISSIONS[role]) if role else [],
     }
@@ -46,6 +63,8 @@ async def scan_card(session: AsyncSession, row, role: str | None) -> dict[str, A
         return card  # the label is no longer valid: say so, show nothing
     if row.state == "unassigned":
         card["capture"] = internal and "asset.write" in card["can"]
+        if card["capture"]:
+            card["types"] = await _capture_types(session, row.municipality_id)
         return card
     try:
         asset = await assets.get(session, row.municipality_id, row.asset_id, internal=internal)

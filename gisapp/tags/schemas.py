@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gisapp.assets.schemas import AssetCreate
+
 TagKind = Literal["qr", "nfc"]
 TagState = Literal["unassigned", "active", "revoked", "replaced"]
 
@@ -33,6 +35,13 @@ class TagAssign(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     asset_id: uuid.UUID
+
+
+class Capture(AssetCreate):
+    """A new asset where a blank label was stuck, from the phone."""
+
+    client_id: uuid.UUID = Field(description="Made on the phone; a replay returns the asset")
+    accuracy_m: float | None = Field(default=None, ge=0)
 
 
 class NfcWritten(BaseModel):

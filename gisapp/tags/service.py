@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Integer, cast, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gisapp.assets.schemas import AssetCreate
 from gisapp.errors import Conflict, InvalidInput, NotFound
 from gisapp.models import Asset, Municipality, Tag, TagEvent
 
@@ -190,3 +191,26 @@ async def lookup(session: AsyncSession, token: str):
     """Whose tag this is (any municipality), before a tenant is set; None if unknown."""
     return (await session.execute(
         text("SELECT * FROM gisapp_tag_lookup(:t)"), {"t": token})).first()
+
+
+async def capture(session: AsyncSession, muni, tag_id: uuid.UUID, data, actor: str | None, *,
+                  tolerance_m: float, max_fix_accuracy_m: float) -> tuple[uuid.UUID, bool]:
+    """Create the asset a blank label was stuck on and bind the label, in one transaction.
+    Returns the asset id and whether it is new (False: this client id was captured before)."""
+    from gisapp.assets import service as assets
+
+    external_id = f"field:{data.client_id}"
+    known = await session.scalar(select(Asset.id).where(Asset.municipality_id == muni.id,
+                                                        Asset.external_id == external_id))
+    if known:
+        return known, False
+    tag = await get(session, muni.id, tag_id)
+    if tag.state != "unassigned":
+        raise Conflict(f"the label is {tag.state}, not blank", field="state")
+    assets.check_fix(data.accuracy_m, max_fix_accuracy_m)
+    fields = data.model_dump(exclude={"client_id", "accuracy_m"})
+    fields["external_id"] = external_id
+    asset_id = await assets.create(session, muni, AssetCreate(**fields), srid=4326, actor=actor,
+                                   tolerance_m=tolerance_m)
+    await assign(session, muni.id, tag_id, asset_id, actor)
+    return asset_id, True
