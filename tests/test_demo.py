@@ -93,9 +93,11 @@ def test_village_is_deterministic():
 
 
 async def test_reloading_gives_the_same_inventory(session):
-    sql = text("SELECT code, id::text, ST_AsText(geom), attributes::text FROM asset"
-               " WHERE municipality_id = (SELECT id FROM municipality WHERE slug = 'demo')"
-               " ORDER BY code")
+    sql = text("SELECT a.code, a.id::text, ST_AsText(a.geom), a.attributes::text, t.token"
+               " FROM asset a LEFT JOIN tag t ON t.municipality_id = a.municipality_id"
+               " AND t.asset_id = a.id"
+               " WHERE a.municipality_id = (SELECT id FROM municipality WHERE slug = 'demo')"
+               " ORDER BY a.code")
     before = (await session.execute(sql)).all()
     today = (await session.execute(text("SELECT created_at::date FROM municipality WHERE slug = 'demo'"))).scalar()
     mid = (await session.execute(text("SELECT id FROM municipality WHERE slug = 'demo'"))).scalar()
@@ -115,3 +117,17 @@ def test_export_geopackage_in_the_working_crs(tmp_path):
     assert export_gpkg(path) == ["boundary", "districts", "streets", "lights", "buildings"]
     info = pyogrio.read_info(path, layer="lights")
     assert info["crs"] == "EPSG:25832" and info["features"] == len(generate().lights)
+
+
+async def test_labels_on_every_asset_in_use_and_blank_ones(connection, anon):
+    rows = dict((await connection.execute(text(f"""
+        SELECT t.state, count(*) FROM tag t WHERE t.municipality_id = {DEMO} GROUP BY 1"""))).all())
+    in_use = await scalar(connection, f"SELECT count(*) FROM asset WHERE municipality_id = {DEMO}"
+                                      " AND status <> 'decommissioned'")
+    assert rows == {"active": in_use, "unassigned": 20}
+    token, code = (await connection.execute(text(
+        f"SELECT t.token, a.code FROM tag t JOIN asset a ON a.municipality_id = t.municipality_id"
+        f" AND a.id = t.asset_id WHERE t.municipality_id = {DEMO} AND a.type_code = 'charging_station'"
+        " LIMIT 1"))).one()
+    card = (await anon.get(f"/api/v1/scan/{token}")).json()
+    assert card["asset"]["code"] == code and card["tag"]["short_code"] == f"DEMO-{code}"

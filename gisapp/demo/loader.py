@@ -6,6 +6,7 @@ always shows a realistic mix of recently maintained, due and overdue assets.
 
 from __future__ import annotations
 
+import base64
 import random
 import secrets
 import uuid
@@ -23,8 +24,8 @@ from gisapp.auth.passwords import hash_password
 from gisapp.database import admin_url, make_engine, make_sessionmaker, session_scope
 from gisapp.demo.village import SEED, frames, generate
 from gisapp.models import (
-    ApiToken, AppUser, Asset, AssetHistory, AssetType, District, MaintenanceRecord, Membership,
-    Municipality, Street,
+    ApiToken, AppUser, Asset, AssetHistory, AssetType, District, FieldConflict,
+    MaintenanceRecord, Membership, Municipality, Photo, Street, Tag, TagEvent,
 )
 from gisapp.municipalities import service as municipalities
 from gisapp.municipalities.schemas import MunicipalityCreate
@@ -253,10 +254,29 @@ async def _remove(session: AsyncSession, municipality_id: uuid.UUID) -> None:
     await session.execute(
         Asset.__table__.update().where(Asset.municipality_id == municipality_id).values(parent_id=None)
     )
-    for model in (MaintenanceRecord, AssetHistory, Asset, AssetType, District, Street,
-                  Membership, ApiToken):
+    for model in (TagEvent, Tag, Photo, FieldConflict, MaintenanceRecord, AssetHistory, Asset,
+                  AssetType, District, Street, Membership, ApiToken):
         await session.execute(delete(model).where(model.municipality_id == municipality_id))
     await session.execute(delete(Municipality).where(Municipality.id == municipality_id))
+
+
+BLANK_LABELS = 20
+
+
+def _tags(b: _Builder) -> list[dict]:
+    """A QR label on every asset still in use, and blank pre-numbered labels; tokens from
+    the seeded generator, so the demo's label URLs are the same on every load."""
+    def token() -> str:
+        return base64.urlsafe_b64encode(b.rng.randbytes(16)).rstrip(b"=").decode()
+
+    rows = [{"municipality_id": b.mid, "token": token(), "short_code": f"DEMO-{a['code']}",
+             "kind": "qr", "state": "active", "asset_id": a["id"], "created_by": ACTOR,
+             "assigned_by": ACTOR}
+            for a in b.assets if a["status"] != "decommissioned"]
+    rows += [{"municipality_id": b.mid, "token": token(), "short_code": f"DEMO-L-{n:06d}",
+              "kind": "qr", "state": "unassigned", "asset_id": None, "created_by": ACTOR,
+              "assigned_by": None} for n in range(1, BLANK_LABELS + 1)]
+    return rows
 
 
 async def _demo_users(session: AsyncSession, municipality_id: uuid.UUID, password: str) -> None:
@@ -330,11 +350,14 @@ async def write_demo(session: AsyncSession, today: date | None = None,
         r for r in b.assets if r["parent_id"] is not None]
     await session.execute(insert(Asset), ordered)
     await session.execute(insert(MaintenanceRecord), b.records)
+    tags = _tags(b)
+    await session.execute(insert(Tag), tags)
 
     counts = {}
     for code in types:
         counts[code] = sum(1 for r in b.assets if r["type_code"] == code)
     counts["maintenance records"] = len(b.records)
+    counts["labels"] = len(tags)
     counts["streets"] = len(gdfs["streets"])
     counts["districts"] = len(gdfs["districts"])
     if password:
