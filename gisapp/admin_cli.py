@@ -25,6 +25,7 @@ from gisapp.settings import load_settings
 
 municipality_app = typer.Typer(help="Municipalities of this installation.", no_args_is_help=True)
 user_app = typer.Typer(help="People and their roles.", no_args_is_help=True)
+tags_app = typer.Typer(help="Labels (QR, NFC) of assets.", no_args_is_help=True)
 
 Role = typer.Option(help="admin, planner or crew")
 
@@ -236,3 +237,34 @@ def user_superuser(
 
     _run(fn, owner=True)
     typer.echo(f"{username} is an installation administrator")
+
+
+@tags_app.command("print")
+def tags_print(
+    output: Annotated[Path, typer.Option("--output", "-o", help="PDF file to write")],
+    municipality: Annotated[str, typer.Option("--municipality", "-m")] = "demo",
+    layout: Annotated[str, typer.Option(help="a4-3x8, a4-3x7, a4-2x7 or single-50x30")] = "a4-3x8",
+    type_: Annotated[Optional[list[str]], typer.Option("--type", help="Asset type(s)")] = None,
+    street: Annotated[Optional[str], typer.Option(help="Assets along this street")] = None,
+    untagged: Annotated[bool, typer.Option(help="Only assets without a label")] = False,
+    blank: Annotated[int, typer.Option(help="Blank pre-numbered labels")] = 0,
+    skip: Annotated[int, typer.Option(help="Places already used on the first sheet")] = 0,
+) -> None:
+    """Print a label sheet (PDF); assets without a label get one."""
+    from gisapp.tags import printing
+
+    settings = load_settings()
+    batch = printing.Batch(layout=layout, types=type_ or [], street=street, untagged=untagged,
+                           blank=blank, skip=skip)
+
+    async def fn(session):
+        from gisapp.municipalities.service import get_ref
+
+        ref = await get_ref(session, municipality)
+        await set_municipality(session, ref.id)
+        return await printing.build(session, ref.id, batch, settings.server.public_base_url,
+                                    "cli")
+
+    pdf, count = _run(fn)
+    output.write_bytes(pdf)
+    typer.echo(f"wrote {count} labels to {output}")

@@ -21,6 +21,7 @@ from gisapp.municipalities.router import router as municipalities_router
 from gisapp.pages import install_pages
 from gisapp.security_headers import SecurityHeaders
 from gisapp.settings import Settings, load_settings
+from gisapp.tags.labels_router import router as labels_router
 from gisapp.tags.router import router as tags_router
 from gisapp.tags.router import scan_router
 from gisapp.tokens.router import router as tokens_router
@@ -59,7 +60,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     install_oidc(app, settings)
     for router in (health_router, auth_router, municipalities_router, types_router, assets_router,
                    maintenance_router, users_router, tokens_router, tags_router, scan_router,
-                   photos_router):
+                   photos_router, labels_router):
         app.include_router(router)
     install_pages(app)
     app.add_middleware(SecurityHeaders)

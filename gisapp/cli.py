@@ -14,7 +14,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from gisapp.admin_cli import municipality_app, user_app
+from gisapp.admin_cli import municipality_app, tags_app, user_app
 from gisapp.errors import GisappError
 from gisapp.localdb import LocalCluster, LocalDbError
 from gisapp.settings import Settings, load_settings
@@ -26,6 +26,7 @@ types_app = typer.Typer(help="Asset types of a municipality.", no_args_is_help=T
 app.add_typer(db_app, name="db")
 app.add_typer(types_app, name="types")
 app.add_typer(municipality_app, name="municipality")
+app.add_typer(tags_app, name="tags")
 app.add_typer(user_app, name="user")
 
 
