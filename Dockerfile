@@ -39,7 +39,7 @@ COPY fiel[d] /app/field/
 # JS/CSS libraries (Swagger UI, Leaflet …) from the web stage; read-only, root-owned. The
 # package lives in /opt/venv, so the app is told where node_modules is.
 COPY --from=web /web/node_modules /app/node_modules
-ENV GISAPP_VENDOR_DIR=/app/node_modules
+ENV GISAPP_VENDOR_DIR=/app/node_modules GISAPP_FIELD_DIR=/app/field
 # Generated static maps: the only folder the app writes; mount a volume here.
 RUN mkdir -p /app/maps && chown gisapp:gisapp /app/maps
 USER gisapp

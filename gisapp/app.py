@@ -14,6 +14,7 @@ from gisapp.auth.oidc import install_oidc
 from gisapp.auth.router import router as auth_router
 from gisapp.database import check_app_role, make_engine, make_sessionmaker
 from gisapp.errors import install_handlers
+from gisapp.field_app import install_field_app
 from gisapp.health import router as health_router
 from gisapp.maintenance.photos_router import router as photos_router
 from gisapp.maintenance.router import router as maintenance_router
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.state.settings = settings
     install_handlers(app)
     install_static(app, settings)
+    install_field_app(app, settings)
     install_oidc(app, settings)
     for router in (health_router, auth_router, municipalities_router, types_router, assets_router,
                    maintenance_router, users_router, tokens_router, tags_router, scan_router,
