@@ -77,30 +77,40 @@ async def set_context(
     db_role: DbRole | None = APP_ROLE, superuser: bool = False,
 ) -> None:
     """Set who acts, for which municipality and as which database role, for this
-    transaction only. Call again to narrow (e.g. once the municipality is known).
+    transaction only, in one round trip. Call again to narrow (e.g. once the municipality
+    is known).
 
     ``db_role=None`` keeps the connection's own role: only for the owner's maintenance
     work (loading the demo), never for requests.
     """
-    if db_role is not None:
-        await set_role(session, db_role)
+    if db_role is not None and db_role not in (APP_ROLE, PUBLIC_ROLE):
+        raise ValueError(f"unknown database role {db_role!r}")
+    # set_config('role', …, true) is SET LOCAL ROLE, but takes a bound parameter
+    role_part = "set_config('role', :role, true), " if db_role else ""
     await session.execute(
         text(
-            "SELECT set_config('gisapp.actor', :actor, true),"
+            f"SELECT {role_part}set_config('gisapp.actor', :actor, true),"
             " set_config('gisapp.municipality_id', :mid, true),"
             " set_config('gisapp.user_id', :uid, true),"
             " set_config('gisapp.superuser', :su, true)"
         ),
         {"actor": actor or "", "mid": str(municipality_id) if municipality_id else "",
-         "uid": str(user_id) if user_id else "", "su": "on" if superuser else "off"},
+         "uid": str(user_id) if user_id else "", "su": "on" if superuser else "off",
+         **({"role": db_role} if db_role else {})},
     )
 
 
-async def set_municipality(session: AsyncSession, municipality_id) -> None:
-    """Narrow the transaction to one municipality (row-level security follows)."""
+async def set_municipality(session: AsyncSession, municipality_id,
+                           db_role: DbRole | None = None) -> None:
+    """Narrow the transaction to one municipality (row-level security follows), and
+    switch the role with it when asked, in one round trip."""
+    if db_role is not None and db_role not in (APP_ROLE, PUBLIC_ROLE):
+        raise ValueError(f"unknown database role {db_role!r}")
+    role_part = ", set_config('role', :role, true)" if db_role else ""
     await session.execute(
-        text("SELECT set_config('gisapp.municipality_id', :mid, true)"),
-        {"mid": str(municipality_id) if municipality_id else ""},
+        text(f"SELECT set_config('gisapp.municipality_id', :mid, true){role_part}"),
+        {"mid": str(municipality_id) if municipality_id else "",
+         **({"role": db_role} if db_role else {})},
     )
 
 
@@ -108,8 +118,7 @@ async def set_role(session: AsyncSession, db_role: DbRole) -> None:
     """Switch the transaction to the staff or the public database role."""
     if db_role not in (APP_ROLE, PUBLIC_ROLE):
         raise ValueError(f"unknown database role {db_role!r}")
-    # role names are two constants (checked above); SET ROLE takes no bound parameters
-    await session.execute(text(f"SET LOCAL ROLE {db_role}"))
+    await session.execute(text("SELECT set_config('role', :role, true)"), {"role": db_role})
 
 
 @asynccontextmanager

@@ -127,9 +127,7 @@ async def get_access(
     """The municipality named in the path becomes the transaction's tenant."""
     found = await municipalities.get_ref(session, municipality)
     role = principal.role_in(found.id)
-    await set_municipality(session, found.id)
-    if role is None:
-        await set_role(session, PUBLIC_ROLE)
+    await set_municipality(session, found.id, None if role else PUBLIC_ROLE)
     return Access(municipality=found, principal=principal, role=role)
 
 

@@ -10,7 +10,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from gisapp.assets import service as assets
-from gisapp.database import PUBLIC_ROLE, set_municipality, set_role
+from gisapp.database import PUBLIC_ROLE, set_municipality
 from gisapp.dependencies import ActorDep, Permission, PrincipalDep, SessionDep, SettingsDep
 from gisapp.errors import NotFound
 from gisapp.tags import service
@@ -124,7 +124,5 @@ async def scan(token: str, request: Request, session: SessionDep, principal: Pri
     if found is None:
         raise NotFound("no such label")
     role = principal.role_in(found.municipality_id)
-    await set_municipality(session, found.municipality_id)
-    if role is None:
-        await set_role(session, PUBLIC_ROLE)
+    await set_municipality(session, found.municipality_id, None if role else PUBLIC_ROLE)
     return await scan_card(session, found, role, settings.geo)
