@@ -12,14 +12,22 @@ function notice(kind, ...content) {
   return h('div', { class: `notice ${kind}`, role: kind === 'danger' ? 'alert' : null }, ...content);
 }
 
-function attributeValue(value) {
+// A choice of a built-in type in the crew's language (value.mounting.bracket → "Ausleger");
+// values of the municipality's own types have no entry and are shown as they are.
+function choice(key, value) {
+  const id = `value.${key}.${value}`;
+  const text = t(id);
+  return text === id ? String(value) : text;
+}
+
+function attributeValue(value, key) {
   if (typeof value === 'boolean') return t(value ? 'common.yes' : 'common.no');
-  if (Array.isArray(value)) return value.map(attributeValue).join(', ');
+  if (Array.isArray(value)) return value.map((v) => attributeValue(v, key)).join(', ');
   if (value && typeof value === 'object') {
     if ('power_kw' in value) return `${value.type} ${formatNumber(value.power_kw, 1)} kW`;
-    return Object.entries(value).map(([k, v]) => `${k}: ${attributeValue(v)}`).join(', ');
+    return Object.entries(value).map(([k, v]) => `${k}: ${attributeValue(v, k)}`).join(', ');
   }
-  return typeof value === 'number' ? formatNumber(value, 3) : String(value);
+  return typeof value === 'number' ? formatNumber(value, 3) : choice(key, value);
 }
 
 function attributeLabel(key) {
@@ -36,7 +44,7 @@ function facts(asset) {
   if (!rows.length) return null;
   return h('section', { class: 'facts' },
     h('h2', {}, t('card.details')),
-    h('dl', {}, rows.map(([k, v]) => [h('dt', {}, attributeLabel(k)), h('dd', {}, attributeValue(v))])));
+    h('dl', {}, rows.map(([k, v]) => [h('dt', {}, attributeLabel(k)), h('dd', {}, attributeValue(v, k))])));
 }
 
 function statusBadge(status) {

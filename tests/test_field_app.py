@@ -167,7 +167,20 @@ def test_keys_built_at_run_time_exist_for_every_value():
     assert [k for k in expected if k not in keys] == []
     dynamic = {m for s in scripts().values() for m in re.findall(r"t\(`([a-z_]+\.)", s)}
     assert dynamic <= {"kind.", "result.", "status.", "pending.", "toast.", "status_form.",
-                       "done.", "type.", "attr."}
+                       "done.", "type.", "attr.", "value."}
+
+
+def test_every_choice_of_the_built_in_types_has_its_text():
+    """value.<attribute>.<choice> in every language, for every enum of the built-in types."""
+    from gisapp.asset_types.service import builtin_definitions
+
+    keys = set(catalog("de"))
+    expected = set()
+    for definition in builtin_definitions():
+        for name, prop in definition["attribute_schema"]["properties"].items():
+            choices = prop.get("enum") or prop.get("items", {}).get("enum") or []
+            expected |= {f"value.{name}.{c}" for c in choices if isinstance(c, str)}
+    assert len(expected) > 60 and expected - keys == set()
 
 
 def test_no_inline_style_or_markup_injection_in_the_code():
