@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gisapp.assets import queries
 from gisapp.asset_types.service import list_types
+from gisapp.assets import queries
 from gisapp.assets import service as assets
 from gisapp.auth.principal import PERMISSIONS
 from gisapp.errors import NotFound
@@ -23,16 +23,25 @@ from gisapp.models import MaintenanceRecord
 A = queries.A
 
 
-async def _related(session: AsyncSession, row, internal: bool) -> dict[str, Any]:
-    base = queries.asset_select(4326) if internal else queries.public_asset_select(4326)
-    children = await session.execute(
-        base.where(A.c.municipality_id == row.municipality_id, A.c.parent_id == row.asset_id,
-                   A.c.status != "decommissioned").order_by(A.c.code))
-    return {"children": [_brief(queries.row_to_dict(c)) for c in children]}
+_BRIEF = (A.c.id, A.c.code, A.c.type_code.label("type"), A.c.name, A.c.status)
 
 
-def _brief(asset: dict) -> dict:
-    return {k: asset.get(k) for k in ("id", "code", "type", "name", "status")}
+async def _related(session: AsyncSession, municipality_id, asset_id,
+                   parent_id) -> dict[str, Any]:
+    """The parent (the pole a sensor hangs on) and the children (what hangs on this pole),
+    briefly and in one query; row-level security leaves the public only public ones."""
+    children = and_(A.c.parent_id == asset_id, A.c.status != "decommissioned")
+    which = or_(children, A.c.id == parent_id) if parent_id else children
+    rows = await session.execute(
+        select(*_BRIEF).where(A.c.municipality_id == municipality_id, which).order_by(A.c.code))
+    related: dict[str, Any] = {"parent": None, "children": []}
+    for r in rows:
+        brief = dict(r._mapping)
+        if brief["id"] == parent_id:
+            related["parent"] = brief
+        else:
+            related["children"].append(brief)
+    return related
 
 
 async def _capture_types(session: AsyncSession, municipality_id) -> list[dict[str, Any]]:
@@ -71,13 +80,7 @@ async def scan_card(session: AsyncSession, row, role: str | None, limits) -> dic
     except NotFound:
         return card  # not public (a meter): the public sees only whose label it is
     card["asset"] = asset
-    if asset.get("parent_id"):
-        try:
-            card["parent"] = _brief(await assets.get(session, row.municipality_id,
-                                                     asset["parent_id"], internal=internal))
-        except NotFound:
-            pass
-    card.update(await _related(session, row, internal))
+    card.update(await _related(session, row.municipality_id, row.asset_id, asset.get("parent_id")))
     if internal:
         records = await session.scalars(
             select(MaintenanceRecord)
