@@ -36,6 +36,7 @@ DROP FUNCTION IF EXISTS gisapp_type_schema_changed();
 DROP TRIGGER IF EXISTS asset_public_attributes ON asset;
 DROP FUNCTION IF EXISTS gisapp_asset_public_attributes();
 DROP FUNCTION IF EXISTS gisapp_internal_keys(jsonb);
+DROP FUNCTION IF EXISTS gisapp_isolate(regclass);
 DROP FUNCTION IF EXISTS gisapp_user();
 DROP FUNCTION IF EXISTS gisapp_municipality();
 -- the roles are the cluster's (other databases may use them); they stay. The history

@@ -108,19 +108,19 @@ GRANT SELECT (municipality_id, id, code, type_code, name, status, geom, public_a
 GRANT SELECT (municipality_id, id, name, geom) ON district, street TO gisapp_public;
 
 -- Row-level security: a row is visible and writable only in its municipality's transaction.
-DO $$
-DECLARE
-    t text;
+-- Every migration that adds a municipality table calls this for it.
+CREATE FUNCTION gisapp_isolate(p_table regclass) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-    FOREACH t IN ARRAY ARRAY['asset_type', 'asset', 'asset_history', 'maintenance_record',
-                             'district', 'street', 'membership', 'api_token'] LOOP
-        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-        EXECUTE format('CREATE POLICY tenant_isolation ON %I USING (municipality_id = gisapp_municipality())'
-                       ' WITH CHECK (municipality_id = gisapp_municipality())', t);
-    END LOOP;
+    EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', p_table);
+    EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', p_table);
+    EXECUTE format('CREATE POLICY tenant_isolation ON %s'
+                   ' USING (municipality_id = gisapp_municipality())'
+                   ' WITH CHECK (municipality_id = gisapp_municipality())', p_table);
 END
 $$;
+REVOKE ALL ON FUNCTION gisapp_isolate(regclass) FROM PUBLIC;
+SELECT gisapp_isolate(t) FROM unnest(ARRAY['asset_type', 'asset', 'asset_history',
+    'maintenance_record', 'district', 'street', 'membership', 'api_token']::regclass[]) t;
 
 -- The public sees only public, existing assets of types that may be public. (Keyed on
 -- current_user, not "TO gisapp_public": a policy for a role also binds its members, and

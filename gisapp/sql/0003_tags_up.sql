@@ -20,18 +20,7 @@ GRANT SELECT (label_prefix) ON municipality TO gisapp_public;
 GRANT SELECT, INSERT, UPDATE ON tag TO gisapp_app;
 GRANT SELECT, INSERT ON tag_event TO gisapp_app;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO gisapp_app;
-DO $$
-DECLARE
-    t text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['tag', 'tag_event'] LOOP
-        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-        EXECUTE format('CREATE POLICY tenant_isolation ON %I USING (municipality_id = gisapp_municipality())'
-                       ' WITH CHECK (municipality_id = gisapp_municipality())', t);
-    END LOOP;
-END
-$$;
+SELECT gisapp_isolate('tag'), gisapp_isolate('tag_event');
 
 -- /t/{token} names no municipality: find whose tag it is, before any tenant is set. Returns
 -- what the scan page needs to go on in that municipality's transaction, nothing more.
