@@ -42,6 +42,8 @@ VENDOR: dict[str, tuple[str, str]] = {
     "swagger-ui": ("swagger-ui-dist", ""),
     "leaflet": ("leaflet", "dist"),
     "leaflet.markercluster": ("leaflet.markercluster", "dist"),
+    "leaflet-draw": ("leaflet-draw", "dist"),  # planner map: draw an area
+    "leaflet.locatecontrol": ("leaflet.locatecontrol", "dist"),  # public maps: locate me
 }
 
 
