@@ -105,15 +105,19 @@ async def from_session_cookie(session: AsyncSession, cookie: str) -> Principal |
     )
 
 
+def bearer_credentials(authorization: str) -> str:
+    """The token of an ``Authorization: Bearer <token>`` header; 401 for anything else."""
+    scheme, _, credentials = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not credentials.strip():
+        raise Unauthenticated("expected 'Authorization: Bearer <token>'", field="Authorization")
+    return credentials.strip()
+
+
 async def resolve(session: AsyncSession, authorization: str | None,
                   cookie: str | None) -> Principal:
     """Bearer token first (scripts), then the session cookie (people), else anonymous."""
     if authorization:
-        scheme, _, credentials = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not credentials.strip():
-            raise Unauthenticated("expected 'Authorization: Bearer <token>'",
-                                  field="Authorization")
-        return await from_token(session, credentials.strip())
+        return await from_token(session, bearer_credentials(authorization))
     if cookie:
         found = await from_session_cookie(session, cookie)
         if found:
