@@ -22,6 +22,7 @@ from gisapp.municipalities.router import router as municipalities_router
 from gisapp.pages import install_pages
 from gisapp.security_headers import SecurityHeaders
 from gisapp.settings import Settings, load_settings
+from gisapp.spatial.router import router as spatial_router
 from gisapp.tags.labels_router import router as labels_router
 from gisapp.tags.router import router as tags_router
 from gisapp.tags.router import scan_router
@@ -62,7 +63,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     install_oidc(app, settings)
     for router in (health_router, auth_router, municipalities_router, types_router, assets_router,
                    maintenance_router, users_router, tokens_router, tags_router, scan_router,
-                   photos_router, labels_router):
+                   photos_router, labels_router, spatial_router):
         app.include_router(router)
     install_pages(app)
     app.add_middleware(SecurityHeaders)

@@ -129,6 +129,70 @@ class GeoSettings(BaseModel):
         description="How far outside the municipality's boundary a point may lie "
         "(GPS error, assets on the border road).",
     )
+    tile_url: str | None = Field(
+        default=None,
+        description="Basemap tiles for maps, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png "
+        "or a municipal tile server; empty: no basemap, and the maps ask no other server",
+    )
+    tile_attribution: str = Field(
+        default="", description="Attribution of the basemap (text), e.g. © OpenStreetMap contributors"
+    )
+    tile_attribution_url: str | None = Field(
+        default=None, description="Link of the basemap attribution, e.g. "
+        "https://www.openstreetmap.org/copyright")
+    tile_max_zoom: int = Field(default=19, ge=1, le=24)
+    basemap_url: str | None = Field(
+        default=None,
+        description="Tile URL template of the planner map's basemap, e.g. "
+        "https://tiles.example.de/{z}/{x}/{y}.png (its origin is then allowed for images on "
+        "that page); empty: no basemap, and the map asks no other site for anything",
+    )
+    basemap_attribution: str = Field(default="", description="Credit shown on the map")
+
+
+class EnergySettings(BaseModel):
+    """Parameters of the annual energy estimate of street lights (gisapp/spatial/energy.py)."""
+
+    burning_hours_per_year: float = Field(
+        default=4000.0, gt=0, le=8760,
+        description="Hours a street light burns per year (dusk to dawn: about 4,000 h)")
+    dimming_factor: float = Field(
+        default=0.7, gt=0, le=1,
+        description="Share of full-power energy a light with dimmable: true uses "
+        "(night dimming, e.g. 22-5 h at 50 %: about 0.7)")
+
+
+class MapsSettings(BaseModel):
+    """The public maps (``gisapp maps build``, served under /maps/): where they are written,
+    who may embed them, their licence, and how often they are rebuilt."""
+
+    dir: Path = Field(
+        default=Path("maps"),
+        description="GISAPP_MAPS__DIR: folder the maps are written to, one sub-folder per "
+        "municipality (relative paths: from the working directory)",
+    )
+    embed_origins: list[str] = Field(
+        default=["*"],
+        description="Web sites that may show the maps in an iframe (CSP frame-ancestors), "
+        'e.g. ["https://www.musterdorf.de"]; ["*"]: any site',
+    )
+    licence: str = Field(
+        default="Datenlizenz Deutschland – Namensnennung – Version 2.0",
+        description="Licence of the published data, named on the maps and in the downloads",
+    )
+    licence_url: str = "https://www.govdata.de/dl-de/by-2-0"
+    auto_build: bool = Field(
+        default=True,
+        description="Build the maps when the server starts and after changes to public data",
+    )
+    poll_seconds: float = Field(default=30.0, gt=0,
+                                description="How often the server looks for changed public data")
+    quiet_seconds: float = Field(
+        default=60.0, ge=0,
+        description="Changes must have stopped this long before the maps are rebuilt",
+    )
+    rebuild_hours: float = Field(default=24.0, gt=0,
+                                 description="Rebuild at least this often, changed or not")
 
 
 class Settings(BaseSettings):
@@ -146,6 +210,8 @@ class Settings(BaseSettings):
     geo: GeoSettings = Field(default_factory=GeoSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     oidc: OIDCSettings = Field(default_factory=OIDCSettings)
+    maps: MapsSettings = Field(default_factory=MapsSettings)
+    energy: EnergySettings = Field(default_factory=EnergySettings)
     demo_mode: bool = Field(
         default=True,
         description="Development/demo installation. Production sets this to false.",

@@ -1,0 +1,181 @@
+"""A :class:`~gisapp.spatial.schemas.SpatialFilter` checked against the municipality and
+turned into SQL conditions on the asset table, every value bound.
+
+Checking comes first (:func:`resolve`), so a bad request is refused with every field named
+before any query runs. Distances are true metres: ``ST_DWithin`` on geography (the
+ellipsoid), with a bounding box in degrees in front of it that is never smaller than the
+circle, so the GiST index on the lon/lat geometry does the coarse work.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass
+
+from geoalchemy2 import Geography
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import and_, cast, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement, Select
+
+from gisapp import geo
+from gisapp.assets.queries import A, AssetFilter, with_filter
+from gisapp.errors import GisappError, InvalidGeometry, InvalidInput
+from gisapp.models import AssetType, District, Street, Tag
+from gisapp.spatial.schemas import SpatialFilter
+
+_AREA_KINDS = ("Polygon", "MultiPolygon")
+_NEAR_KINDS = ("Point", "MultiPoint", "LineString", "MultiLineString")
+# metres per degree of latitude is at least 110,574 (at the equator); 110,000 is safe
+_M_PER_DEG_LAT = 110_000.0
+_M_PER_DEG_LON_EQUATOR = 111_320.0
+
+
+@dataclass
+class Resolved:
+    """A checked filter: geometries in lon/lat, names looked up."""
+
+    srid: int
+    internal: bool
+    base: AssetFilter
+    area: BaseGeometry | None = None
+    district_id: uuid.UUID | None = None
+    near: BaseGeometry | None = None
+    near_street_id: uuid.UUID | None = None
+    distance_m: float | None = None
+    untagged: bool | None = None
+
+
+def wkb_geom(geom: BaseGeometry):
+    """A shapely geometry (lon/lat) as a bound PostGIS value."""
+    return func.ST_GeomFromWKB(geom.wkb, geo.STORAGE_SRID)
+
+
+def as_geography(expr):
+    return cast(expr, Geography)
+
+
+def degree_box(geom_expr, bounds: tuple[float, float, float, float], metres: float):
+    """``geom_expr`` expanded by at least ``metres`` in every direction, in degrees."""
+    dy = metres / _M_PER_DEG_LAT
+    lat = min(89.0, max(abs(bounds[1]), abs(bounds[3])) + dy)
+    dx = metres / (_M_PER_DEG_LON_EQUATOR * math.cos(math.radians(lat))) * 1.01
+    return func.ST_Expand(geom_expr, dx, dy)
+
+
+def within_metres(target, bounds, metres: float) -> ColumnElement[bool]:
+    """Assets within ``metres`` (true metres) of ``target`` (lon/lat geometry expression)."""
+    return and_(A.c.geom.op("&&")(degree_box(target, bounds, metres)),
+                func.ST_DWithin(as_geography(A.c.geom), as_geography(target), metres))
+
+
+def parse_kind(value, srid: int, field: str, kinds: tuple[str, ...]) -> BaseGeometry:
+    geom = geo.parse_geometry(value, srid, field=field)
+    if geom.geom_type not in kinds:
+        raise InvalidGeometry(f"a {' or '.join(kinds)} is required, not {geom.geom_type}",
+                              field=field)
+    return geom
+
+
+async def resolve(session: AsyncSession, municipality_id: uuid.UUID, flt: SpatialFilter,
+                  *, internal: bool) -> Resolved:
+    """Check every part of the filter; raise one error naming all bad fields."""
+    problems: list[dict[str, str]] = []
+
+    def collect(fn, *args):
+        try:
+            return fn(*args)
+        except GisappError as exc:
+            problems.extend(exc.body()["detail"])
+            return None
+
+    srid = collect(geo.parse_srid, flt.crs, "crs")
+    if srid is not None:
+        try:
+            await geo.ensure_in_postgis(session, srid, field="crs")
+        except GisappError as exc:
+            problems.extend(exc.body()["detail"])
+            srid = None
+    if not internal:
+        for name in ("overdue", "untagged"):
+            if getattr(flt, name) is not None:
+                problems.append({"field": name, "reason": "maintenance and label state are "
+                                 "not public; log in or send an API token"})
+    if flt.types:
+        known = set(await session.scalars(select(AssetType.code).where(
+            AssetType.municipality_id == municipality_id, AssetType.code.in_(flt.types))))
+        problems.extend({"field": f"types.{i}", "reason": f"no asset type {code!r} here"}
+                        for i, code in enumerate(flt.types) if code not in known)
+    out = Resolved(srid=srid or geo.STORAGE_SRID, internal=internal, untagged=flt.untagged,
+                   base=AssetFilter(types=list(flt.types), statuses=list(flt.statuses),
+                                    q=flt.q, overdue=flt.overdue))
+    if flt.area is not None and srid is not None:
+        out.area = collect(parse_kind, flt.area, srid, "area", _AREA_KINDS)
+    if flt.district is not None:
+        out.district_id = await session.scalar(select(District.id).where(
+            District.municipality_id == municipality_id, District.name == flt.district))
+        if out.district_id is None:
+            names = await district_names(session, municipality_id)
+            problems.append({"field": "district", "reason": f"no district {flt.district!r} "
+                             f"(there are: {', '.join(names) or 'none'})"})
+    if flt.near is not None:
+        await _resolve_near(session, municipality_id, flt, srid, out, problems, collect)
+    if problems:
+        raise InvalidInput(problems[0]["reason"], details=problems)
+    return out
+
+
+async def _resolve_near(session, municipality_id, flt, srid, out, problems, collect) -> None:
+    near = flt.near
+    if (near.geometry is None) == (near.street is None):
+        problems.append({"field": "near", "reason": "give either a geometry or a street"})
+        return
+    out.distance_m = near.distance_m
+    if near.street is not None:
+        out.near_street_id = await session.scalar(select(Street.id).where(
+            Street.municipality_id == municipality_id, Street.name == near.street))
+        if out.near_street_id is None:
+            problems.append({"field": "near.street", "reason": f"no street {near.street!r}"})
+    elif srid is not None:
+        out.near = collect(parse_kind, near.geometry, srid, "near.geometry", _NEAR_KINDS)
+
+
+async def district_names(session: AsyncSession, municipality_id: uuid.UUID) -> list[str]:
+    return list(await session.scalars(select(District.name).where(
+        District.municipality_id == municipality_id).order_by(District.name)))
+
+
+def _street_geom(street_id: uuid.UUID):
+    return select(Street.geom).where(Street.id == street_id).scalar_subquery()
+
+
+async def near_target(session: AsyncSession, res: Resolved):
+    """The geometry the distance is measured from, and its lon/lat bounds."""
+    if res.near is not None:
+        return wkb_geom(res.near), res.near.bounds
+    if res.near_street_id is not None:
+        box = (await session.execute(select(
+            func.ST_XMin(Street.geom), func.ST_YMin(Street.geom), func.ST_XMax(Street.geom),
+            func.ST_YMax(Street.geom)).where(Street.id == res.near_street_id))).one()
+        return _street_geom(res.near_street_id), tuple(box)
+    return None, None
+
+
+def apply(stmt: Select, municipality_id: uuid.UUID, res: Resolved, target=None,
+          bounds=None) -> Select:
+    """The filter's conditions on a select of the asset table (``target``/``bounds`` from
+    :func:`near_target` when the filter has a distance)."""
+    stmt = with_filter(stmt, municipality_id, res.base)
+    if res.area is not None:
+        stmt = stmt.where(func.ST_Intersects(A.c.geom, wkb_geom(res.area)))
+    if res.district_id is not None:
+        district = select(District.geom).where(District.id == res.district_id).scalar_subquery()
+        stmt = stmt.where(func.ST_Intersects(A.c.geom, district))
+    if target is not None:
+        stmt = stmt.where(within_metres(target, bounds, res.distance_m))
+    if res.untagged is not None:
+        tagged = select(Tag.id).where(Tag.municipality_id == A.c.municipality_id,
+                                      Tag.asset_id == A.c.id, Tag.state == "active").exists()
+        stmt = stmt.where(~tagged if res.untagged else tagged)
+    return stmt
