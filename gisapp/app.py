@@ -14,6 +14,7 @@ from gisapp.auth.oidc import install_oidc
 from gisapp.auth.router import router as auth_router
 from gisapp.database import check_app_role, make_engine, make_sessionmaker
 from gisapp.errors import install_handlers
+from gisapp.exports.router import router as exports_router
 from gisapp.field_app import install_field_app
 from gisapp.health import router as health_router
 from gisapp.maintenance.photos_router import router as photos_router
@@ -63,7 +64,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     install_oidc(app, settings)
     for router in (health_router, auth_router, municipalities_router, types_router, assets_router,
                    maintenance_router, users_router, tokens_router, tags_router, scan_router,
-                   photos_router, labels_router, spatial_router):
+                   photos_router, labels_router, spatial_router,
+                   exports_router):
         app.include_router(router)
     install_pages(app)
     app.add_middleware(SecurityHeaders)

@@ -16,6 +16,7 @@ import typer
 
 from gisapp.admin_cli import municipality_app, tags_app, user_app
 from gisapp.errors import GisappError
+from gisapp.exports.cli import export_command
 from gisapp.localdb import LocalCluster, LocalDbError
 from gisapp.settings import Settings, load_settings
 
@@ -28,6 +29,7 @@ app.add_typer(types_app, name="types")
 app.add_typer(municipality_app, name="municipality")
 app.add_typer(tags_app, name="tags")
 app.add_typer(user_app, name="user")
+app.command("export")(export_command)
 
 
 def _actor() -> str:

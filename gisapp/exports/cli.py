@@ -1,0 +1,89 @@
+"""``gisapp export``: the export of the API on the command line (same service, same
+filters), for the IT service and scheduled open-data dumps."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from gisapp.errors import GisappError
+
+
+def export_command(
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write")],
+    municipality: Annotated[str, typer.Option("--municipality", "-m")] = "demo",
+    format: Annotated[str, typer.Option("--format", "-f",
+                                        help="gpkg, shp (zip), geojson or csv")] = "gpkg",
+    crs: Annotated[Optional[str], typer.Option(
+        help="EPSG code of the output, e.g. 25832 or 2169; default the working CRS")] = None,
+    type_: Annotated[Optional[list[str]], typer.Option("--type", help="Asset type(s)")] = None,
+    status: Annotated[Optional[list[str]], typer.Option(help="Status(es)")] = None,
+    district: Annotated[Optional[str], typer.Option(help="Only this district")] = None,
+    area: Annotated[Optional[Path], typer.Option(
+        help="GeoJSON file with a Polygon/MultiPolygon (geometry, Feature or a collection "
+        "of one feature)")] = None,
+    area_crs: Annotated[Optional[str], typer.Option(help="EPSG code of --area")] = None,
+    public: Annotated[bool, typer.Option(
+        "--public", help="Only what the public sees (public assets and fields)")] = False,
+) -> None:
+    """Export assets as GeoPackage, zipped Shapefile, GeoJSON or CSV."""
+    from pydantic import ValidationError
+
+    from gisapp.exports.schemas import ExportRequest
+
+    try:
+        req = ExportRequest(format=format, output_crs=crs, types=type_ or [],
+                            statuses=status or [], district=district, crs=area_crs,
+                            area=_area(area) if area else None,
+                            fields="public" if public else "internal")
+    except (ValidationError, ValueError, OSError) as exc:
+        _fail(str(exc))
+    try:
+        count = asyncio.run(_run(municipality, req, output))
+    except GisappError as exc:
+        details = exc.details or [{"field": exc.field, "reason": exc.message}]
+        _fail("; ".join(f"{d.get('field') or ''}: {d['reason']}" for d in details))
+    typer.echo(f"wrote {count} assets to {output}")
+
+
+def _area(path: Path) -> dict:
+    """The one polygon of a GeoJSON file (a Feature or a one-feature collection too)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if data.get("type") == "FeatureCollection":
+        if len(data.get("features", [])) != 1:
+            raise ValueError(f"{path}: expected exactly one feature")
+        data = data["features"][0]
+    if data.get("type") == "Feature":
+        data = data.get("geometry")
+    return data
+
+
+async def _run(municipality: str, req, output: Path) -> int:
+    from gisapp.database import make_engine, make_sessionmaker, session_scope, set_municipality
+    from gisapp.exports import service
+    from gisapp.municipalities.service import get_ref
+    from gisapp.settings import load_settings
+
+    engine = make_engine(load_settings())
+    try:
+        async with session_scope(make_sessionmaker(engine), actor="cli") as session:
+            ref = await get_ref(session, municipality)
+            await set_municipality(session, ref.id)
+            out = await service.export(session, ref, req, may_see_internal=True)
+    finally:
+        await engine.dispose()
+    try:
+        shutil.copyfile(out.path, output)
+    finally:
+        out.cleanup()
+    return out.count
+
+
+def _fail(message: str) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(2)
