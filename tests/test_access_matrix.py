@@ -65,6 +65,13 @@ ACCESS: dict[tuple[str, str], tuple[str | None, dict | None, int]] = {
     ("GET", f"{M}/tokens"): ("token.manage", None, 200),
     ("POST", f"{M}/tokens"): ("token.manage", {"name": "matrix", "role": "crew"}, 201),
     ("DELETE", f"{M}/tokens/{{token_id}}"): ("token.manage", None, 200),
+    ("POST", f"{M}/spatial/search"): (None, {"district": "Musterdorf", "limit": 5}, 200),
+    ("POST", f"{M}/spatial/stats"): (None, {"types": ["street_light"]}, 200),
+    ("GET", f"{M}/spatial/stats"): (None, None, 200),
+    ("GET", f"{M}/districts"): (None, None, 200),
+    ("POST", f"{M}/export"): ("data.export", {"format": "geojson", "types": ["wlan_hotspot"]},
+                              200),
+    ("GET", f"{M}/export"): ("data.export", None, 200),
 }
 # Endpoints outside a municipality, with their own rules (tested in test_auth.py)
 OUTSIDE = {("POST", "/api/v1/municipalities"), ("GET", "/api/v1/scan/{token}"), ("POST", "/api/v1/auth/login"),
