@@ -1,0 +1,147 @@
+"""Features of a collection: the items page and single items.
+
+One statement per page (see :mod:`gisapp.ogc.features_sql`); Python checks parameters,
+runs it and splices the text PostgreSQL wrote into the FeatureCollection with its links.
+Paging is keyset paging by feature id (the asset's random UUID, which never changes):
+``next`` carries ``after=<last id>``, ``prev`` carries ``before=<first id>``, so every page
+costs the same however deep it is, and a feature added meanwhile moves no other one
+between pages. ``numberMatched`` is left out (it would cost a count of the whole result
+on every page; OGC makes it optional).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from fastapi import Request
+
+from gisapp import geo
+from gisapp.ogc import crs, params
+from gisapp.ogc.collections import get_collection, typed_value
+from gisapp.ogc.context import OgcContext, ogc_transaction
+from gisapp.ogc.documents import GEOJSON, HTML, JSON, link
+from gisapp.ogc.errors import InvalidParameter, OgcNotFound, UnknownParameter
+from gisapp.ogc.features_sql import (
+    PUBLIC_FILTER_COLUMNS, STAFF_FILTER_COLUMNS, ItemsQuery, item_sql,
+)
+
+ITEMS_PARAMETERS = frozenset({"limit", "bbox", "bbox-crs", "crs", "datetime", "after", "before"})
+ITEM_PARAMETERS = frozenset({"crs"})
+
+
+@dataclass
+class Page:
+    """An items answer: the GeoJSON text and what the HTML view needs."""
+
+    text: str
+    content_crs: str
+    returned: int
+
+
+def _bbox_in_storage(request: Request, place_crs: int) -> tuple[float, ...] | None:
+    q = request.query_params
+    box = params.bbox(q.get("bbox"))
+    if box is None:
+        return None
+    given = crs.parse(q.get("bbox-crs"), place_crs, "bbox-crs")
+    if given.swap_axes:  # the CRS's own axis order: (lat, lon) / (northing, easting)
+        box = (box[1], box[0], box[3], box[2])
+    return geo.bbox_to_storage(box, given.srid, field="bbox")
+
+
+async def _filters(ctx: OgcContext, collection: str, extra: list[str],
+                   request: Request) -> tuple[dict, dict]:
+    """Column and attribute filters from the queryables; 400 for anything else."""
+    found = await get_collection(ctx, collection)
+    columns = STAFF_FILTER_COLUMNS if ctx.internal else PUBLIC_FILTER_COLUMNS
+    by_column, by_attribute = {}, {}
+    for name in extra:
+        spec = found.queryables.get(name)
+        if spec is None:
+            raise UnknownParameter(
+                f"unknown query parameter {name!r}; see {collection}/queryables for the "
+                "properties to filter by", field=name)
+        value = typed_value(name, spec, request.query_params[name])
+        (by_column if name in columns else by_attribute)[name] = value
+    return by_column, by_attribute
+
+
+def _page_links(request: Request, row, query: ItemsQuery) -> list[dict]:
+    url = request.url.remove_query_params(["after", "before"])
+    media = GEOJSON
+    links = [link(str(request.url), "self", media, "this page"),
+             link(str(request.url.include_query_params(f="html")), "alternate", HTML,
+                  "this page (HTML)")]
+    more = row["fetched"] > query.limit
+    has_next = more if not query.before else True
+    has_prev = (query.after is not None) if not query.before else more
+    if row["returned"] and has_next:
+        links.append(link(str(url.include_query_params(after=row["last_id"])), "next",
+                          media, "next page"))
+    if row["returned"] and has_prev:
+        links.append(link(str(url.include_query_params(before=row["first_id"])), "prev",
+                          media, "previous page"))
+    base = str(request.base_url).rstrip("/")
+    links.append(link(f"{base}{request.url.path.rsplit('/items', 1)[0]}", "collection", JSON,
+                      "the collection"))
+    return links
+
+
+async def items_page(request: Request, slug: str, collection: str) -> Page:
+    """One page of features as GeoJSON text (404 for an unknown collection)."""
+    q = request.query_params
+    extra = [k for k in q.keys() if k not in ITEMS_PARAMETERS and k not in params.COMMON]
+    params.check_known(q, [*ITEMS_PARAMETERS, *extra])
+    limit = params.limit(q)
+    after, before = params.cursor(q, "after"), params.cursor(q, "before")
+    if after and before:
+        raise InvalidParameter("give after or before, not both", field="before")
+    interval = params.datetime_interval(q.get("datetime"))
+    async with ogc_transaction(request, slug, defer_public=bool(extra)) as ctx:
+        out = crs.parse(q.get("crs"), ctx.place.working_crs, "crs")
+        box = _bbox_in_storage(request, ctx.place.working_crs)
+        by_column, by_attribute = {}, {}
+        if extra:
+            by_column, by_attribute = await _filters(ctx, collection, extra, request)
+            await ctx.become_public()
+        query = ItemsQuery(
+            ctx.place.id, collection, ctx.internal, out, limit, after=after, before=before,
+            bbox=box, interval=interval, columns=by_column, attributes=by_attribute,
+            statuses_given="status" in by_column)
+        statement, args = query.sql()
+        row = await (await ctx.conn()).fetchrow(statement, *args)
+    if not row["known"]:
+        raise OgcNotFound(f"no collection {collection!r}", field="collectionId")
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    text = ''.join((
+        '{"type":"FeatureCollection","features":[', row["body"] or "",
+        '],"numberReturned":', str(row["returned"]), ',"timeStamp":"', stamp,
+        '","links":', json.dumps(_page_links(request, row, query)), "}",
+    ))
+    return Page(text, out.header, row["returned"])
+
+
+async def item(request: Request, slug: str, collection: str, feature_id: str) -> Page:
+    """One feature as GeoJSON text, or 404."""
+    q = request.query_params
+    params.check_known(q, ITEM_PARAMETERS)
+    try:
+        fid = uuid.UUID(feature_id)
+    except ValueError:
+        raise OgcNotFound(f"no feature {feature_id!r}", field="featureId")
+    async with ogc_transaction(request, slug) as ctx:
+        out = crs.parse(q.get("crs"), ctx.place.working_crs, "crs")
+        statement, args = item_sql(ctx.place.id, collection, fid, out, ctx.internal)
+        text = await (await ctx.conn()).fetchval(statement, *args)
+    if text is None:
+        raise OgcNotFound(f"no feature {feature_id!r} in {collection!r}", field="featureId")
+    base = str(request.base_url).rstrip("/")
+    coll_url = f"{base}/ogc/{slug}/collections/{collection}"
+    links = [link(str(request.url), "self", GEOJSON, "this feature"),
+             link(str(request.url.include_query_params(f="html")), "alternate", HTML,
+                  "this feature (HTML)"),
+             link(coll_url, "collection", JSON, "the collection")]
+    return Page(text[:-1] + ',"links":' + json.dumps(links) + "}", out.header, 1)
