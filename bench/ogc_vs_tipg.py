@@ -1,0 +1,482 @@
+"""OGC API Features items and vector tiles: gisapp against tipg and the raw-PostGIS floor,
+side by side in one run, on one database of 1,000,000 assets (issue 5, item 8).
+
+    .venv/bin/python bench/ogc_vs_tipg.py            # full run (~5 min; ~6 more on the first
+                                                     # run, which builds the database)
+    .venv/bin/python bench/ogc_vs_tipg.py --quick    # short cases, for a smoke run
+    .venv/bin/python bench/ogc_vs_tipg.py --only gisapp   # or tipg, floor
+
+What runs (see bench/README.md for the details and the reasons):
+
+1. the database ``gisapp_bench_ogc`` on the local cluster (``gisapp db start``), migrated and
+   filled once (bench/ogc_data.py), reused by later runs;
+2. tipg 1.6.1 from its own hash-locked venv (bench/.venv-tipg) on views that show what
+   gisapp shows the public (one per public asset type, schema ``bench_tipg``), and gisapp,
+   both under uvicorn with 2 workers on 127.0.0.1 (ports 8105, 8106);
+3. once: the same feature ids from both for one box, and the same features in one tile;
+4. per case (items of a ~500 m box with limit 100, z14 tiles of street lights; 16 and 64
+   concurrent clients): wrk (C, one thread) on each server, rotating through the same list
+   of boxes/tiles, and the same statements straight through asyncpg (the floor);
+5. a table, and the figures as JSON in bench/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import random
+import resource
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import httpx
+from pyproj import Transformer
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import ogc_data  # noqa: E402
+import ogc_floor  # noqa: E402
+import ogc_servers  # noqa: E402
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+RESULTS = BENCH / "results"
+GISAPP_PORT, TIPG_PORT = 8105, 8106
+TIPG_SCHEMA = "bench_tipg"
+COLLECTION = "street_light"
+BOX_M = 500.0
+ZOOM = 14
+LIMIT = 100
+STATES = ("active", "defective", "out_of_service")  # what the public may see
+SYSTEMS = ("gisapp", "tipg", "floor")
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+# --- what is asked: the same boxes and tiles, in the same order, for every system -----------
+
+def random_boxes(n: int, seed: int = 5) -> list[tuple[float, float, float, float]]:
+    """``n`` boxes of ~500 x 500 m (drawn in EPSG:25832) inside the data, as lon/lat."""
+    rng = random.Random(seed)
+    to_wgs84 = Transformer.from_crs(25832, 4326, always_xy=True)
+    x0, y0, x1, y1 = ogc_data.AREA
+    boxes = []
+    for _ in range(n):
+        cx = rng.uniform(x0 + BOX_M / 2, x1 - BOX_M / 2)
+        cy = rng.uniform(y0 + BOX_M / 2, y1 - BOX_M / 2)
+        w, s, e, nn = to_wgs84.transform_bounds(cx - BOX_M / 2, cy - BOX_M / 2,
+                                                cx + BOX_M / 2, cy + BOX_M / 2)
+        boxes.append(tuple(round(v, 6) for v in (w, s, e, nn)))
+    return boxes
+
+
+def random_tiles(n: int, seed: int = 14, z: int = ZOOM) -> list[tuple[int, int, int]]:
+    """``n`` web-mercator tiles at zoom ``z`` under random points of the data area."""
+    rng = random.Random(seed)
+    to_wgs84 = Transformer.from_crs(25832, 4326, always_xy=True)
+    x0, y0, x1, y1 = ogc_data.AREA
+    tiles = []
+    for _ in range(n):
+        lon, lat = to_wgs84.transform(rng.uniform(x0, x1), rng.uniform(y0, y1))
+        scale = 2 ** z
+        x = int((lon + 180.0) / 360.0 * scale)
+        r = math.radians(lat)
+        y = int((1.0 - math.asinh(math.tan(r)) / math.pi) / 2.0 * scale)
+        tiles.append((z, x, y))
+    return tiles
+
+
+def bbox_param(box) -> str:
+    return ",".join(f"{v:.6f}" for v in box)
+
+
+# --- tipg's views: what gisapp shows the public, one view per public type -------------------
+
+_SQL_TYPES = {"string": "text", "number": "double precision", "integer": "bigint",
+              "boolean": "boolean"}
+
+
+async def tipg_views(url: str, mid: uuid.UUID) -> dict[str, list[str]]:
+    """Views ``bench_tipg.<type>`` with the columns gisapp's public items carry (the public
+    attributes flattened into typed columns); tipg connects as the owner, so the view
+    itself applies what row-level security and the column grants do for gisapp's public.
+    Returns each view's attribute columns."""
+    conn = await asyncpg.connect(url)
+    columns: dict[str, list[str]] = {}
+    try:
+        async with conn.transaction():
+            await conn.execute(f"DROP SCHEMA IF EXISTS {TIPG_SCHEMA} CASCADE")
+            await conn.execute(f"CREATE SCHEMA {TIPG_SCHEMA}")
+            types = await conn.fetch(
+                "SELECT code, attribute_schema FROM asset_type WHERE municipality_id = $1"
+                " AND public_allowed ORDER BY code", mid)
+            for t in types:
+                props = json.loads(t["attribute_schema"]).get("properties", {})
+                attrs = []
+                for key, spec in props.items():
+                    if not isinstance(spec, dict) or spec.get("x-internal"):
+                        continue
+                    kind = spec.get("type")
+                    cast = ("date" if spec.get("format") == "date" else _SQL_TYPES.get(kind))
+                    expr = (await conn.fetchval(
+                        "SELECT format('(a.public_attributes ->> %L)::%s AS %I', $1::text,"
+                        " $2::text, $1::text)", key, cast) if cast else await conn.fetchval(
+                        "SELECT format('(a.public_attributes -> %L) AS %I', $1::text, $1::text)",
+                        key))
+                    attrs.append(expr)
+                    columns.setdefault(t["code"], []).append(key)
+                ddl = await conn.fetchval(
+                    "SELECT format($q$CREATE VIEW %I.%I AS SELECT a.id, a.code, a.name,"
+                    " a.type_code AS type, a.status, a.installed_on, a.manufacturer, a.model,"
+                    " (SELECT v.id FROM public.asset v WHERE v.municipality_id = a.municipality_id"
+                    "   AND v.id = a.parent_id AND v.is_public AND v.status = ANY(%L::text[]))"
+                    "   AS parent_id, a.updated_at, %s, a.geom FROM public.asset a"
+                    " WHERE a.municipality_id = %L AND a.type_code = %L AND a.is_public"
+                    " AND a.status = ANY(%L::text[])$q$, $1::text, $2::text, $3::text[], $4::text,"
+                    " $5::text, $2::text, $3::text[])",
+                    TIPG_SCHEMA, t["code"], list(STATES), ", ".join(attrs), str(mid))
+                await conn.execute(ddl)
+    finally:
+        await conn.close()
+    return columns
+
+
+# --- the paths each system is asked for ------------------------------------------------------
+
+def gisapp_paths(kind: str, boxes, tiles) -> list[str]:
+    base = f"/ogc/{ogc_data.SLUG}/collections/{COLLECTION}"
+    if kind == "items":
+        return [f"{base}/items?bbox={bbox_param(b)}&limit={LIMIT}" for b in boxes]
+    return [f"{base}/tiles/WebMercatorQuad/{z}/{x}/{y}" for z, x, y in tiles]
+
+
+def tipg_paths(kind: str, boxes, tiles, tile_properties: str) -> list[str]:
+    base = f"/collections/{TIPG_SCHEMA}.{COLLECTION}"
+    if kind == "items":
+        return [f"{base}/items?bbox={bbox_param(b)}&limit={LIMIT}" for b in boxes]
+    # the properties gisapp's tiles carry (id, code, name, type, status, attributes)
+    return [f"{base}/tiles/WebMercatorQuad/{z}/{x}/{y}?properties={tile_properties}"
+            for z, x, y in tiles]
+
+
+def floor_query(kind: str, mid: uuid.UUID, boxes, tiles):
+    """gisapp's own statement for request i, as the public asks it (gisapp.ogc)."""
+    from gisapp.ogc.crs import CRS84_OUT
+    from gisapp.ogc.features_sql import ItemsQuery
+    from gisapp.ogc.tiles_sql import collection_tile_sql
+
+    if kind == "items":
+        def query(i: int):
+            return ItemsQuery(mid, COLLECTION, False, CRS84_OUT, LIMIT,
+                              bbox=boxes[i % len(boxes)]).sql()
+    else:
+        def query(i: int):
+            z, x, y = tiles[i % len(tiles)]
+            return collection_tile_sql(mid, COLLECTION, z, x, y, False)
+    return query
+
+
+# --- correctness once: the same features from both servers -----------------------------------
+
+def _all_pages(http: httpx.Client, url: str) -> list[str]:
+    ids: list[str] = []
+    for _ in range(100):
+        response = http.get(url)
+        response.raise_for_status()
+        doc = response.json()
+        ids += [str(f["id"]) for f in doc["features"]]
+        url = next((l["href"] for l in doc.get("links", []) if l.get("rel") == "next"), None)
+        if not url or not doc["features"]:
+            break
+    return ids
+
+
+def check_same(gisapp: str, tipg: str, box, tile, tile_properties: str) -> dict:
+    """For one box: the same first page (both order by id) and the same ids over all pages;
+    for one tile: the same features. Stops the run when they differ."""
+    import mapbox_vector_tile
+
+    out = {}
+    with httpx.Client(timeout=60) as http:
+        g_url = gisapp + gisapp_paths("items", [box], [])[0]
+        t_url = tipg + tipg_paths("items", [box], [], "")[0]
+        g_first = [str(f["id"]) for f in http.get(g_url).json()["features"]]
+        t_first = [str(f["id"]) for f in http.get(t_url).json()["features"]]
+        g_all, t_all = _all_pages(http, g_url), _all_pages(http, t_url)
+        out["items"] = {"bbox": box, "first_page": len(g_first), "all_pages": len(g_all),
+                        "same": g_first == t_first and sorted(g_all) == sorted(t_all)
+                        and len(g_all) == len(set(g_all))}
+        if not out["items"]["same"]:
+            raise SystemExit(f"gisapp and tipg differ for bbox {box}: first pages "
+                             f"{len(g_first)}/{len(t_first)} features, all pages "
+                             f"{len(g_all)}/{len(t_all)}; "
+                             f"only gisapp: {sorted(set(g_all) - set(t_all))[:5]}, "
+                             f"only tipg: {sorted(set(t_all) - set(g_all))[:5]}")
+        g_tile = http.get(gisapp + gisapp_paths("tiles", [], [tile])[0])
+        t_tile = http.get(tipg + tipg_paths("tiles", [], [tile], tile_properties)[0])
+        g_ids = {f["properties"]["id"] for layer in mapbox_vector_tile.decode(g_tile.content).values()
+                 for f in layer["features"]}
+        t_ids = {str(f["properties"]["id"]) for layer in mapbox_vector_tile.decode(t_tile.content).values()
+                 for f in layer["features"]}
+        out["tiles"] = {"tile": tile, "features": len(g_ids), "tipg_features": len(t_ids),
+                        "same": g_ids == t_ids}
+        if not out["tiles"]["same"]:
+            log(f"  note: tile {tile} has {len(g_ids)} features from gisapp, {len(t_ids)} from "
+                f"tipg ({len(g_ids - t_ids)} only in gisapp, {len(t_ids - g_ids)} only in tipg)")
+    return out
+
+
+# --- measuring --------------------------------------------------------------------------------
+
+class CpuMeter:
+    """CPU seconds used during a window by the server, PostgreSQL, the client and the rest
+    of the machine (other engineers' work shows up in "other")."""
+
+    def __init__(self, postmaster: int, server: ogc_servers.Server | None):
+        self.postmaster = postmaster
+        self.server = server
+
+    def _sample(self) -> dict:
+        pg = [self.postmaster, *ogc_servers._children(self.postmaster)]
+        own = os.times()
+        child = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return {"t": time.monotonic(), "machine": ogc_servers.machine_busy_seconds(),
+                "server": self.server.cpu() if self.server else 0.0,
+                "pg": {p: ogc_servers.cpu_seconds([p]) for p in pg},
+                "client": own.user + own.system + child.ru_utime + child.ru_stime}
+
+    def start(self) -> None:
+        self.before = self._sample()
+
+    def stop(self) -> dict:
+        after = self._sample()
+        b = self.before
+        pg = sum(v - b["pg"].get(p, 0.0) for p, v in after["pg"].items())
+        used = {"server": after["server"] - b["server"], "postgres": pg,
+                "client": after["client"] - b["client"]}
+        used["other"] = max(0.0, after["machine"] - b["machine"] - sum(used.values()))
+        used["window"] = after["t"] - b["t"]
+        return {k: round(v, 3) for k, v in used.items()}
+
+
+def run_wrk(base: str, paths: list[str], connections: int, seconds: float,
+            path_file: Path) -> dict:
+    """wrk with one thread (little CPU taken from the servers) over ``paths``."""
+    path_file.write_text("\n".join(paths) + "\n")
+    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
+           "--latency", "-s", str(BENCH / "wrk_rotate.lua"), base, "--", str(path_file), "1"]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    line = next((l for l in done.stdout.splitlines() if l.startswith("WRK_JSON ")), None)
+    if line is None:
+        raise SystemExit(f"wrk said:\n{done.stdout}\n{done.stderr}")
+    result = json.loads(line[len("WRK_JSON "):])
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    return result
+
+
+async def measure_floor(url: str, mid: uuid.UUID, kind: str, boxes, tiles, concurrency: int,
+                        seconds: float, warmup: float, meter: CpuMeter) -> dict:
+    setup = [("SET ROLE gisapp_public", []),
+             ("SELECT set_config('gisapp.municipality_id', $1, false)", [str(mid)]),
+             ("SET plan_cache_mode = force_custom_plan", [])]
+    from gisapp.database import app_url as make_app_url
+    from gisapp.settings import DatabaseSettings, Settings
+
+    app_url = make_app_url(Settings(database=DatabaseSettings(url=url))).replace(
+        "postgresql+asyncpg://", "postgresql://")
+    return await ogc_floor.run_floor(
+        app_url, setup, floor_query(kind, mid, boxes, tiles),
+        column="body" if kind == "items" else "mvt", concurrency=concurrency,
+        duration=seconds, warmup=warmup, on_start=meter.start, on_stop=meter.stop)
+
+
+# --- report -----------------------------------------------------------------------------------
+
+def _ms(us: float) -> str:
+    return f"{us / 1000:.1f}"
+
+
+def table(results: dict) -> str:
+    rows = [f"{'case':<14}{'system':<8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'KB/resp':>9}"
+            f"{'errors':>8}  CPU ms/req: server  postgres  client  other"]
+    for case, systems in results["cases"].items():
+        for name in SYSTEMS:
+            r = systems.get(name)
+            if r is None:
+                continue
+            n = max(r["requests"], 1)
+            cpu = r["cpu"]
+            errors = sum(r["errors"].values())
+            rows.append(
+                f"{case:<14}{name:<8}{r['rps']:>9.0f}{_ms(r['latency_us']['p50']):>9}"
+                f"{_ms(r['latency_us']['p99']):>9}{r['bytes'] / n / 1024:>9.1f}{errors:>8}"
+                f"  {'':>11}{cpu['server'] * 1000 / n:>7.2f}{cpu['postgres'] * 1000 / n:>10.2f}"
+                f"{cpu['client'] * 1000 / n:>8.2f}{cpu['other'] * 1000 / n:>7.2f}")
+        rows.append("")
+    rows.append(f"{'case':<14}{'gisapp/tipg req/s':>19}{'p99 gisapp/tipg':>17}"
+                f"{'floor/gisapp req/s':>20}{'p50 gisapp/floor':>18}   goals: >=1, <=1, <=1.3")
+    for case, ratios in results["ratios"].items():
+        def f(key):
+            v = ratios.get(key)
+            return "—" if v is None else f"{v:.2f}"
+        rows.append(f"{case:<14}{f('throughput_vs_tipg'):>19}{f('p99_vs_tipg'):>17}"
+                    f"{f('floor_vs_gisapp'):>20}{f('p50_vs_floor'):>18}")
+    return "\n".join(rows)
+
+
+def ratios(systems: dict) -> dict:
+    g, t, f = systems.get("gisapp"), systems.get("tipg"), systems.get("floor")
+    out = {}
+    if g and t:
+        out["throughput_vs_tipg"] = g["rps"] / t["rps"]
+        out["p99_vs_tipg"] = g["latency_us"]["p99"] / t["latency_us"]["p99"]
+    if g and f:
+        out["floor_vs_gisapp"] = f["rps"] / g["rps"]
+        out["p50_vs_floor"] = g["latency_us"]["p50"] / f["latency_us"]["p50"]
+    return out
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="5 s per case after 2 s warm-up")
+    p.add_argument("--only", choices=SYSTEMS, action="append",
+                   help="measure only this system (repeatable)")
+    p.add_argument("--duration", type=float, help="seconds per case (default 15; quick 5)")
+    p.add_argument("--warmup", type=float, help="warm-up seconds per case (default 3; quick 2)")
+    p.add_argument("--clients", default="16,64", help="concurrent clients, comma-separated")
+    p.add_argument("--cases", default="items,tiles", help="items and/or tiles")
+    p.add_argument("--json", type=Path, help="where to write the figures "
+                   "(default bench/results/ogc_vs_tipg-<time>.json)")
+    return p.parse_args()
+
+
+def dev_database_url() -> str:
+    """The owner's URL of the local cluster (started when it is not running)."""
+    gisapp = Path(sys.executable).parent / "gisapp"
+    if subprocess.run([str(gisapp), "db", "status"], cwd=ROOT, capture_output=True).returncode:
+        subprocess.run([str(gisapp), "db", "start"], cwd=ROOT, check=True)
+    return subprocess.run([str(gisapp), "db", "url"], cwd=ROOT, capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+async def _postmaster(url: str) -> int:
+    conn = await asyncpg.connect(url)
+    try:
+        backend = await conn.fetchval("SELECT pg_backend_pid()")
+    finally:
+        await conn.close()
+    stat = Path(f"/proc/{backend}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+async def _municipality(url: str) -> uuid.UUID:
+    conn = await asyncpg.connect(url)
+    try:
+        return await conn.fetchval("SELECT id FROM municipality WHERE slug = $1", ogc_data.SLUG)
+    finally:
+        await conn.close()
+
+
+def main() -> None:
+    args = parse_args()
+    only = set(args.only or SYSTEMS)
+    seconds = args.duration or (5.0 if args.quick else 15.0)
+    warmup = args.warmup if args.warmup is not None else (2.0 if args.quick else 3.0)
+    clients = [int(c) for c in args.clients.split(",")]
+    kinds = [k.strip() for k in args.cases.split(",")]
+    started = datetime.now(UTC)
+    uptime_before = Path("/proc/loadavg").read_text().split()[:3]
+    log(f"Load average before: {' '.join(uptime_before)} (2 cores; others may be working)")
+
+    url = asyncio.run(ogc_data.ensure_bench_db(dev_database_url(), log=log))
+    mid = asyncio.run(_municipality(url))
+    postmaster = asyncio.run(_postmaster(url))
+    boxes, tiles = random_boxes(2000), random_tiles(1000)
+    attr_columns = asyncio.run(tipg_views(url, mid))
+    tile_properties = ",".join(["id", "code", "name", "type", "status", *attr_columns[COLLECTION]])
+
+    servers: dict[str, ogc_servers.Server] = {}
+    try:
+        if "gisapp" in only:
+            servers["gisapp"] = ogc_servers.gisapp_server(url, GISAPP_PORT)
+        if "tipg" in only:
+            python = ogc_servers.ensure_tipg_venv(log)
+            servers["tipg"] = ogc_servers.tipg_server(python, url, TIPG_SCHEMA, TIPG_PORT)
+        for name, server in servers.items():
+            log(f"Starting {name} on {server.base} (uvicorn, {ogc_servers.WORKERS} workers)")
+            server.start()
+        results: dict = {
+            "started": started.isoformat(timespec="seconds"), "machine_cores": os.cpu_count(),
+            "load_before": uptime_before, "assets": ogc_data.TOTAL, "collection": COLLECTION,
+            "box_m": BOX_M, "limit": LIMIT, "zoom": ZOOM, "seconds": seconds, "warmup": warmup,
+            "workers": ogc_servers.WORKERS, "tipg": ogc_servers.TIPG_VERSION, "cases": {},
+            "ratios": {},
+        }
+        if {"gisapp", "tipg"} <= set(servers):
+            log("Checking that gisapp and tipg answer the same features …")
+            results["check"] = check_same(servers["gisapp"].base, servers["tipg"].base,
+                                          boxes[0], tiles[0], tile_properties)
+            log(f"  items: {results['check']['items']}\n  tiles: {results['check']['tiles']}")
+
+        path_file = Path(f"/tmp/bench-ogc-paths-{os.getpid()}.txt")
+        for kind in kinds:
+            for c in clients:
+                case = f"{kind}/{c}"
+                systems = results["cases"][case] = {}
+                for name in SYSTEMS:
+                    if name not in only:
+                        continue
+                    log(f"{case}: {name} …")
+                    if name == "floor":
+                        meter = CpuMeter(postmaster, None)
+                        r = asyncio.run(measure_floor(url, mid, kind, boxes, tiles, c, seconds,
+                                                      warmup, meter))
+                    else:
+                        server = servers[name]
+                        paths = (gisapp_paths(kind, boxes, tiles) if name == "gisapp"
+                                 else tipg_paths(kind, boxes, tiles, tile_properties))
+                        if warmup:
+                            run_wrk(server.base, paths, c, warmup, path_file)
+                        meter = CpuMeter(postmaster, server)
+                        meter.start()
+                        r = run_wrk(server.base, paths, c, seconds, path_file)
+                        r["cpu"] = meter.stop()
+                    r["load"] = Path("/proc/loadavg").read_text().split()[:3]
+                    systems[name] = r
+                    log(f"  {r['rps']:.0f} req/s, p50 {_ms(r['latency_us']['p50'])} ms, "
+                        f"p99 {_ms(r['latency_us']['p99'])} ms, errors {r['errors']}, "
+                        f"CPU s {r['cpu']}")
+                results["ratios"][case] = ratios(systems)
+        path_file.unlink(missing_ok=True)
+    finally:
+        for server in servers.values():
+            server.stop()
+
+    results["load_after"] = Path("/proc/loadavg").read_text().split()[:3]
+    results["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    print()
+    print(table(results))
+    print(f"\nLoad average before {' '.join(results['load_before'])}, after "
+          f"{' '.join(results['load_after'])}; 'other' = CPU used meanwhile by the rest of the "
+          "machine. Figures are relative: read them side by side.")
+    target = args.json or RESULTS / f"ogc_vs_tipg-{started:%Y%m%dT%H%M%SZ}.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(results, indent=1) + "\n")
+    print(f"Figures: {target}")
+
+
+if __name__ == "__main__":
+    main()
