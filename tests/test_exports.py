@@ -1,0 +1,222 @@
+"""Exports: every format written, read back with pyogrio (GDAL), and compared with the
+database as the schema owner sees it: row counts, CRS, coordinates within 1 cm of what
+pyproj makes of the stored lon/lat, which fields are there for whom, and the filters."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+import pyogrio
+import pytest
+from pyproj import Transformer
+from shapely.geometry import Point, Polygon, mapping
+from sqlalchemy import text
+
+from gisapp.exports.shapefile_names import short_names
+
+from .test_spatial import demo_assets, districts, listed
+
+EXPORT = "/api/v1/municipalities/demo/export"
+ROOT = Path(__file__).resolve().parent.parent
+CM = 0.01
+SUFFIX = {"gpkg": ".gpkg", "shp": ".zip", "geojson": ".geojson", "csv": ".csv"}
+
+
+def save(response, folder: Path, fmt: str) -> Path:
+    assert response.status_code == 200, response.text
+    path = folder / f"export{SUFFIX[fmt]}"
+    path.write_bytes(response.content)
+    return path
+
+
+def read_layers(path: Path, fmt: str) -> dict[str, "pyogrio.GeoDataFrame"]:
+    """Every layer of an export as GeoDataFrames, shapefile columns renamed back."""
+    if fmt == "shp":
+        with zipfile.ZipFile(path) as zf:
+            names = [n[:-4] for n in zf.namelist() if n.endswith(".shp")]
+        return {n: pyogrio.read_dataframe(f"/vsizip/{path}/{n}.shp") for n in names}
+    layers = [name for name, _ in pyogrio.list_layers(path)]
+    return {n: pyogrio.read_dataframe(path, layer=n) for n in layers}
+
+
+def _nothing_left_behind(before: set[str]) -> None:
+    left = {p for p in os.listdir(tempfile.gettempdir()) if p.startswith("gisapp-export-")}
+    assert left - before == set()
+
+
+def _export_dirs() -> set[str]:
+    return {p for p in os.listdir(tempfile.gettempdir()) if p.startswith("gisapp-export-")}
+
+
+@pytest.mark.parametrize("srid", [25832, 2169])
+@pytest.mark.parametrize("fmt", ["gpkg", "shp", "geojson", "csv"])
+async def test_round_trip_with_internal_fields_for_planners(make_client, connection, tmp_path,
+                                                             fmt, srid):
+    assets = {a["code"]: a for a in listed(await demo_assets(connection))
+              if a["type"] in ("street_light", "meter")}
+    before = _export_dirs()
+    async with make_client("planner") as planner:
+        r = await planner.post(EXPORT, json={"format": fmt, "output_crs": f"EPSG:{srid}",
+                                             "types": ["street_light", "meter"]})
+    path = save(r, tmp_path, fmt)
+    _nothing_left_behind(before)
+    assert r.headers["x-asset-count"] == str(len(assets))
+    assert f"epsg{srid}" in r.headers["content-disposition"]
+    layers = read_layers(path, fmt)
+    if fmt in ("gpkg", "shp"):
+        assert sorted(layers) == ["meter", "street_light"]
+    rows = [row for layer in layers.values() for _, row in layer.iterrows()]
+    assert sorted(row["code"] for row in rows) == sorted(assets)
+    to_out = Transformer.from_crs(4326, srid, always_xy=True)
+    for layer in layers.values():
+        if fmt != "csv":
+            assert layer.crs.to_epsg() == srid
+        for _, row in layer.iterrows():
+            a = assets[row["code"]]
+            x, y = to_out.transform(a["lon"], a["lat"])
+            assert abs(row.geometry.x - x) < CM and abs(row.geometry.y - y) < CM, row["code"]
+    # internal fields: meter numbers, bookkeeping
+    meters = [row for row in rows if row["type"] == "meter"]
+    number = "meter_numb" if fmt == "shp" else "meter_number"
+    assert len(meters) == 41
+    assert all(str(row[number]) == assets[row["code"]]["attributes"]["meter_number"]
+               for row in meters)
+    assert {"version", "overdue", "created_by"} <= set(rows[0].index)
+
+
+@pytest.mark.parametrize("fmt", ["gpkg", "shp", "geojson", "csv"])
+async def test_public_field_set_has_no_internal_fields(make_client, connection, tmp_path, fmt):
+    public = [a for a in await demo_assets(connection)
+              if a["is_public"] and a["status"] in ("active", "defective", "out_of_service")]
+    async with make_client("planner") as planner:
+        r = await planner.post(EXPORT, json={"format": fmt, "fields": "public"})
+    layers = read_layers(save(r, tmp_path, fmt), fmt)
+    rows = [row for layer in layers.values() for _, row in layer.iterrows()]
+    assert sorted(row["code"] for row in rows) == sorted(a["code"] for a in public)
+    columns = set().union(*(set(layer.columns) for layer in layers.values()))
+    assert "meter" not in {row["type"] for row in rows}
+    for internal in ("meter_number", "meter_numb", "device_eui", "version", "overdue",
+                     "external_id", "created_by", "public"):
+        assert internal not in columns, internal
+    assert {"code", "name", "power_w", "quantities"} <= columns
+
+
+async def test_only_roles_with_data_export(make_client, anon):
+    async with make_client("crew") as crew:
+        r = await crew.post(EXPORT, json={"format": "csv"})
+    assert r.status_code == 403
+    r = await anon.get(EXPORT, params={"format": "csv", "fields": "public"})
+    assert r.status_code == 401
+
+
+async def test_filters_area_in_2169_district_status(make_client, connection, tmp_path):
+    assets = await demo_assets(connection)
+    to_lux = Transformer.from_crs(4326, 2169, always_xy=True)
+    lights = [a for a in assets if a["type"] == "street_light"]
+    xs = sorted(to_lux.transform(a["lon"], a["lat"])[0] for a in lights)
+    ys = sorted(to_lux.transform(a["lon"], a["lat"])[1] for a in lights)
+    cx, cy = xs[len(xs) // 2], ys[len(ys) // 2]
+    area = Polygon([(cx - 300, cy - 250), (cx + 350, cy - 200), (cx + 200, cy + 300),
+                    (cx - 250, cy + 200)])
+
+    def inside(a):
+        return area.intersects(Point(*to_lux.transform(a["lon"], a["lat"])))
+
+    expected = sorted(a["code"] for a in listed(assets) if inside(a))
+    assert len(expected) > 30
+    async with make_client("planner") as planner:
+        r = await planner.post(EXPORT, json={"format": "geojson", "crs": "EPSG:2169",
+                                             "output_crs": "2169", "area": mapping(area)})
+        got = read_layers(save(r, tmp_path, "geojson"), "geojson")
+        assert sorted(next(iter(got.values()))["code"]) == expected
+
+        parts = await districts(connection)
+        r = await planner.get(EXPORT, params=[
+            ("format", "csv"), ("district", "Niederbach"), ("type", "street_light"),
+            ("status", "defective"), ("status", "active")])
+        got = read_layers(save(r, tmp_path, "csv"), "csv")
+        assert sorted(next(iter(got.values()))["code"]) == sorted(
+            a["code"] for a in lights if a["status"] in ("defective", "active")
+            and parts["Niederbach"].intersects(Point(a["lon"], a["lat"])))
+
+        r = await planner.post(EXPORT, json={"format": "gpkg", "untagged": True})
+        got = read_layers(save(r, tmp_path, "gpkg"), "gpkg")
+        assert sum(len(layer) for layer in got.values()) == len(
+            [a for a in listed(assets) if not a["tagged"]])
+
+
+async def test_empty_export_is_a_valid_file(make_client, tmp_path):
+    async with make_client("planner") as planner:
+        for fmt in ("gpkg", "shp", "geojson", "csv"):
+            r = await planner.post(EXPORT, json={"format": fmt, "q": "no such asset anywhere"})
+            assert r.headers["x-asset-count"] == "0"
+            assert all(len(layer) == 0 for layer in read_layers(save(r, tmp_path, fmt),
+                                                                 fmt).values())
+
+
+async def test_shapefile_names_and_field_map(make_client, tmp_path):
+    async with make_client("planner") as planner:
+        r = await planner.post(EXPORT, json={"format": "shp", "types": ["street_light", "sensor"]})
+    path = save(r, tmp_path, "shp")
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        field_map = zf.read("fields.txt").decode("utf-8")
+    for layer in ("street_light", "sensor"):
+        assert {f"{layer}.{ext}" for ext in ("shp", "shx", "dbf", "prj", "cpg")} <= names
+    layer = pyogrio.read_dataframe(f"/vsizip/{path}/street_light.shp")
+    assert all(len(c) <= 10 for c in layer.columns)
+    assert "luminous_f  luminous_flux_lm" in field_map
+    assert "color_temp  color_temperature_k" in field_map
+    assert "Masthöhe" not in field_map  # names, not titles
+
+
+def test_short_names_are_unique_and_short():
+    names = ["maintenance_interval_days", "maintenance_interval_hours", "maintenance_x",
+             "Maintenanc", "pole height (m)", "code", "über_größe"]
+    short = short_names(names)
+    assert list(short) == names
+    assert all(len(s) <= 10 for s in short.values())
+    assert len({s.lower() for s in short.values()}) == len(names)
+    assert short["code"] == "code" and short["pole height (m)"] == "pole_heigh"
+    assert short["maintenance_interval_hours"] == "maintena_1"
+    assert short["Maintenanc"] == "Maintena_3"
+    assert all(s.isascii() for s in short.values())
+
+
+@pytest.mark.parametrize(("body", "field", "status"), [
+    ({"format": "xlsx"}, "format", 422),
+    ({"output_crs": "EPSG:4978"}, "output_crs", 400),
+    ({"output_crs": "nonsense"}, "output_crs", 400),
+    ({"fields": "everything"}, "fields", 422),
+    ({"district": "Atlantis"}, "district", 422),
+    ({"area": {"type": "Point", "coordinates": [7.28, 49.93]}}, "area", 422),
+])
+async def test_bad_export_requests(make_client, body, field, status):
+    async with make_client("planner") as planner:
+        r = await planner.post(EXPORT, json=body)
+    assert r.status_code == status, r.text
+    assert field in [d.get("field") for d in r.json()["detail"]]
+
+
+def test_cli_export(db_url, settings, engine, tmp_path):
+    out = tmp_path / "lights.zip"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GISAPP_")}
+    env["GISAPP_DATABASE__URL"] = db_url
+    result = subprocess.run(
+        [sys.executable, "-m", "gisapp.cli", "export", "-m", "demo", "-f", "shp", "-o", str(out),
+         "--crs", "2169", "--type", "street_light", "--district", "Oberweiler"],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    count = int(result.stdout.split()[1])
+    layer = pyogrio.read_dataframe(f"/vsizip/{out}/street_light.shp")
+    assert len(layer) == count > 100 and layer.crs.to_epsg() == 2169
+    bad = subprocess.run(
+        [sys.executable, "-m", "gisapp.cli", "export", "-m", "demo", "-o", str(out),
+         "--district", "Atlantis"], env=env, cwd=ROOT, capture_output=True, text=True,
+        timeout=120)
+    assert bad.returncode == 2 and "district" in bad.stderr
