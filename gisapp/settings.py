@@ -141,13 +141,6 @@ class GeoSettings(BaseModel):
         default=None, description="Link of the basemap attribution, e.g. "
         "https://www.openstreetmap.org/copyright")
     tile_max_zoom: int = Field(default=19, ge=1, le=24)
-    basemap_url: str | None = Field(
-        default=None,
-        description="Tile URL template of the planner map's basemap, e.g. "
-        "https://tiles.example.de/{z}/{x}/{y}.png (its origin is then allowed for images on "
-        "that page); empty: no basemap, and the map asks no other site for anything",
-    )
-    basemap_attribution: str = Field(default="", description="Credit shown on the map")
 
 
 class EnergySettings(BaseModel):
