@@ -1,0 +1,160 @@
+"""Real clients read the OGC service over real HTTP, unmodified: GDAL's OAPIF driver
+(through pyogrio) and OWSLib, against gisapp served by uvicorn on the test database.
+
+The server sees only committed data (the demo); an API token for GDAL's header is
+committed for the module and removed afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pyogrio
+import pytest
+from sqlalchemy import text
+
+from gisapp.auth.credentials import hash_secret
+
+from .test_serve import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "gat_ogc-clients-planner-0123456789abcdef"
+PUBLIC_TYPES = ["charging_station", "sensor", "street_light", "wlan_hotspot"]
+PUBLIC_LIGHTS = ("a.type_code = 'street_light' AND a.is_public"
+                 " AND a.status IN ('active', 'defective', 'out_of_service')")
+
+
+async def _token(engine, add: bool) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(text("DELETE FROM api_token WHERE name = 'ogc-clients-test'"))
+        if add:
+            await conn.execute(text(
+                "INSERT INTO api_token (municipality_id, name, token_hash, prefix, role)"
+                " SELECT id, 'ogc-clients-test', :h, 'gat_ogc', 'planner' FROM municipality"
+                " WHERE slug = 'demo'"), {"h": hash_secret(TOKEN)})
+
+
+@pytest.fixture(scope="module")
+async def server(settings, engine):
+    """gisapp served by uvicorn on a free port, on the test database (demo loaded)."""
+    await _token(engine, add=True)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GISAPP_")}
+    env.update(GISAPP_DATABASE__URL=settings.database.url, GISAPP_SERVER__PUBLIC_BASE_URL=base)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "gisapp.app:create_app", "--factory",
+         "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        async with httpx.AsyncClient(base_url=base, timeout=2) as http:
+            while True:
+                try:
+                    if (await http.get("/healthz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert proc.poll() is None, proc.stdout.read()
+                assert time.monotonic() < deadline, "server did not come up"
+                await asyncio.sleep(0.2)
+        yield base
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+        await _token(engine, add=False)
+
+
+async def _count(engine, where: str) -> int:
+    async with engine.connect() as conn:
+        return await conn.scalar(text(
+            "SELECT count(*) FROM asset a JOIN municipality m ON m.id = a.municipality_id"
+            f" WHERE m.slug = 'demo' AND {where}"))
+
+
+def _in_thread(func, *args, **kwargs):
+    """GDAL and OWSLib block; run them beside the event loop that serves the fixtures."""
+    return asyncio.to_thread(func, *args, **kwargs)
+
+
+async def test_gdal_lists_layers_and_reads_every_feature(server, engine):
+    url = f"OAPIF:{server}/ogc/demo"
+    layers = await _in_thread(pyogrio.list_layers, url)
+    assert sorted(name for name, _ in layers) == PUBLIC_TYPES
+    assert {kind for _, kind in layers} == {"Point"}
+    frame = await _in_thread(pyogrio.read_dataframe, url, layer="street_light")
+    assert len(frame) == await _count(engine, PUBLIC_LIGHTS)
+    assert frame.crs.to_string() in ("OGC:CRS84", "EPSG:4326")
+    assert {"code", "name", "status", "lamp_technology", "power_w"} <= set(frame.columns)
+    assert "version" not in frame.columns  # the public's properties
+    assert frame["id"].is_unique
+    west, south, east, north = frame.total_bounds
+    assert 7.0 < west < east < 7.6 and 49.7 < south < north < 50.1
+
+
+async def test_gdal_bbox_and_crs(server, engine):
+    url = f"OAPIF:{server}/ogc/demo"
+    box = (7.285, 49.925, 7.300, 49.940)
+    frame = await _in_thread(pyogrio.read_dataframe, url, layer="street_light", bbox=box)
+    expected = await _count(engine, PUBLIC_LIGHTS + " AND ST_Intersects(a.geom,"
+                            f" ST_MakeEnvelope({', '.join(map(str, box))}, 4326))")
+    assert len(frame) == expected > 10
+    utm = await _in_thread(pyogrio.read_dataframe, url, layer="street_light", CRS="EPSG:25832")
+    assert utm.crs.to_epsg() == 25832
+    x0, y0, x1, y1 = utm.total_bounds
+    assert 360_000 < x0 < x1 < 400_000 and 5_500_000 < y0 < y1 < 5_560_000
+    # EPSG:2169 is northing first on the wire; GDAL turns it back into x=easting
+    lux = await _in_thread(pyogrio.read_dataframe, url, layer="street_light", CRS="EPSG:2169")
+    x0, y0, x1, y1 = lux.total_bounds
+    assert x0 > 140_000 and y1 < 130_000
+
+
+async def test_gdal_with_an_api_token_sees_meters(server):
+    url = f"OAPIF:{server}/ogc/demo"
+    # GDAL sends "Authorization: Bearer <token>" with these (GDAL_HTTP_HEADERS is ignored
+    # by the OAPIF driver's requests)
+    options = {"GDAL_HTTP_AUTH": "BEARER", "GDAL_HTTP_BEARER": TOKEN}
+    previous = {k: pyogrio.get_gdal_config_option(k) for k in options}
+    pyogrio.set_gdal_config_options(options)
+    try:
+        layers = await _in_thread(pyogrio.list_layers, url)
+        assert "meter" in [name for name, _ in layers]
+        meters = await _in_thread(pyogrio.read_dataframe, url, layer="meter")
+    finally:
+        pyogrio.set_gdal_config_options(previous)
+    assert len(meters) == 41
+    assert meters["meter_number"].notna().all()
+
+
+async def test_owslib_reads_collections_and_items(server, engine):
+    from owslib.ogcapi.features import Features
+
+    service = await _in_thread(Features, f"{server}/ogc/demo")
+    collections = await _in_thread(service.collections)
+    assert sorted(c["id"] for c in collections["collections"]) == PUBLIC_TYPES
+    conformance = await _in_thread(service.conformance)
+    assert any(c.endswith("ogcapi-features-1/1.0/conf/geojson")
+               for c in conformance["conformsTo"])
+    items = await _in_thread(service.collection_items, "street_light", limit=25)
+    assert items["type"] == "FeatureCollection" and len(items["features"]) == 25
+    queryables = await _in_thread(service.collection_queryables, "street_light")
+    assert "lamp_technology" in queryables["properties"]
+    box = [7.285, 49.925, 7.300, 49.940]
+    boxed = await _in_thread(service.collection_items, "street_light", bbox=box, limit=1000)
+    expected = await _count(engine, PUBLIC_LIGHTS + " AND ST_Intersects(a.geom,"
+                            f" ST_MakeEnvelope({', '.join(map(str, box))}, 4326))")
+    assert len(boxed["features"]) == expected
+    one = await _in_thread(service.collection_item, "street_light",
+                           items["features"][0]["id"])
+    assert one["id"] == items["features"][0]["id"]
