@@ -21,6 +21,8 @@ from gisapp.maintenance.photos_router import router as photos_router
 from gisapp.maintenance.router import router as maintenance_router
 from gisapp.municipalities.router import router as municipalities_router
 from gisapp.pages import install_pages
+from gisapp.public_maps.router import framing as maps_framing, install_public_maps
+from gisapp.public_maps.scheduler import map_scheduler
 from gisapp.security_headers import SecurityHeaders
 from gisapp.settings import Settings, load_settings
 from gisapp.spatial.router import router as spatial_router
@@ -44,7 +46,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         if own:
             await check_app_role(app.state.engine)
         try:
-            yield
+            async with map_scheduler(app, settings):
+                yield
         finally:
             if own:
                 await app.state.engine.dispose()
@@ -68,5 +71,6 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
                    exports_router):
         app.include_router(router)
     install_pages(app)
-    app.add_middleware(SecurityHeaders)
+    install_public_maps(app, settings)
+    app.add_middleware(SecurityHeaders, frame_ancestors=maps_framing(settings))
     return app

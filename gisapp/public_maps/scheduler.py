@@ -1,0 +1,106 @@
+"""Keeping the maps current while the server runs: a background task of the app's lifespan.
+
+When the server starts, every municipality's maps are built. Then, every
+``GISAPP_MAPS__POLL_SECONDS``, a cheap query per municipality (:func:`data.fingerprint`:
+count and newest change of the public assets as the public role sees them, newest label
+event, the public types) tells whether anything a map shows has changed. A change is built
+once it has been quiet for ``GISAPP_MAPS__QUIET_SECONDS`` (an import of 500 assets is one
+rebuild, not 500); and every ``GISAPP_MAPS__REBUILD_HOURS`` each map is rebuilt anyway.
+
+Builds run one after another; rendering happens in a worker thread, so requests are served
+meanwhile. Several server processes each keep their own schedule: a build replaces the
+folder in one step, so the last one wins and no visitor sees half a build.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from fastapi import FastAPI
+
+from gisapp.errors import NotFound
+from gisapp.public_maps import data, publish
+from gisapp.settings import Settings
+
+log = logging.getLogger("gisapp.maps")
+
+
+@dataclass
+class _State:
+    built: str | None = None  # fingerprint of the last build
+    built_at: float = 0.0  # monotonic
+    seen: str | None = None  # fingerprint last seen
+    seen_since: float = 0.0
+
+
+@dataclass
+class MapScheduler:
+    """Decides, per municipality, when to rebuild (the clock is passed in, for tests)."""
+
+    settings: Settings
+    states: dict[str, _State] = field(default_factory=dict)
+
+    def due(self, slug: str, stamp: str, now: float) -> bool:
+        """True when this municipality's maps should be built now."""
+        state = self.states.setdefault(slug, _State())
+        if stamp != state.seen:
+            state.seen, state.seen_since = stamp, now
+        if state.built is None:
+            return True
+        if now - state.built_at >= self.settings.maps.rebuild_hours * 3600:
+            return True
+        return stamp != state.built and now - state.seen_since >= self.settings.maps.quiet_seconds
+
+    def done(self, slug: str, stamp: str, now: float) -> None:
+        state = self.states.setdefault(slug, _State())
+        state.built, state.built_at = stamp, now
+
+    async def run_once(self, maker) -> list[publish.BuildResult]:
+        """One round: look at every municipality, build those that are due."""
+        results = []
+        for slug in await data.municipality_ids(maker):
+            try:
+                stamp = await data.fingerprint(maker, slug)
+                if not self.due(slug, stamp, time.monotonic()):
+                    continue
+                result = await publish.build(maker, self.settings, slug)
+                self.done(slug, stamp, time.monotonic())
+                log.info("public maps of %s built: %s", slug, result.layers)
+                results.append(result)
+            except NotFound:
+                self.states.pop(slug, None)  # removed meanwhile
+        return results
+
+    async def run(self, maker) -> None:
+        while True:
+            try:
+                await self.run_once(maker)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a failed build must not stop the schedule; it is logged
+                log.exception("building the public maps failed")
+            await asyncio.sleep(self.settings.maps.poll_seconds)
+
+
+@asynccontextmanager
+async def map_scheduler(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
+    """Run the scheduler for the app's lifetime (when ``GISAPP_MAPS__AUTO_BUILD`` is on)."""
+    if not settings.maps.auto_build:
+        yield
+        return
+    scheduler = MapScheduler(settings)
+    app.state.map_scheduler = scheduler
+    task = asyncio.create_task(scheduler.run(app.state.sessionmaker), name="public-maps")
+    try:
+        yield
+    finally:
+        task.cancel()
+        try:
+            await task
+        except (asyncio.CancelledError, Exception):
+            pass
