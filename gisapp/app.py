@@ -20,6 +20,7 @@ from gisapp.health import router as health_router
 from gisapp.maintenance.photos_router import router as photos_router
 from gisapp.maintenance.router import router as maintenance_router
 from gisapp.municipalities.router import router as municipalities_router
+from gisapp.ogc import install_ogc
 from gisapp.pages import install_pages
 from gisapp.public_maps.router import framing as maps_framing, install_public_maps
 from gisapp.public_maps.scheduler import map_scheduler
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
                    photos_router, labels_router, spatial_router,
                    exports_router):
         app.include_router(router)
+    install_ogc(app)
     install_pages(app)
     install_public_maps(app, settings)
     app.add_middleware(SecurityHeaders, frame_ancestors=maps_framing(settings))
