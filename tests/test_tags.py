@@ -4,6 +4,7 @@ crews, for the public and for other municipalities; tokens unguessable and stabl
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 DEMO = "/api/v1/municipalities/demo"
 
@@ -139,3 +140,32 @@ async def test_tags_of_decommissioned_assets_cannot_be_issued(client):
     await client.delete(f"{DEMO}/assets/{light['id']}")
     r = await client.post(f"{DEMO}/assets/{light['id']}/tags", json={})
     assert r.status_code == 409
+
+
+async def test_card_shows_the_asset_exactly_as_the_asset_api(client, make_client, anon):
+    """The card is built by one database function (gisapp_scan_card): its asset must be the
+    asset API's, field for field, for staff and for the public (due date included)."""
+    for kind in ("street_light", "sensor", "wlan_hotspot", "charging_station"):
+        asset = await an_asset(client, type=kind)
+        tag = (await client.post(f"{DEMO}/assets/{asset['id']}/tags", json={})).json()
+        async with make_client("crew") as crew:
+            card = (await crew.get(f"/api/v1/scan/{tag['token']}")).json()
+            staff = (await crew.get(f"{DEMO}/assets/{asset['id']}")).json()
+            history = (await crew.get(f"{DEMO}/assets/{asset['id']}/maintenance")).json()
+        assert card["asset"] == staff
+        when = datetime.fromisoformat
+        assert [when(m["performed_at"]) for m in card["maintenance"]] == sorted(
+            (when(m["performed_at"]) for m in history), reverse=True)[:5]
+        public = (await anon.get(f"{DEMO}/assets/{asset['id']}")).json()
+        assert (await anon.get(f"/api/v1/scan/{tag['token']}")).json()["asset"] == public
+
+
+async def test_scan_with_an_unknown_api_token_is_401_before_anything_is_told(client, anon):
+    light = await an_asset(client, type="street_light")
+    tag = (await client.post(f"{DEMO}/assets/{light['id']}/tags", json={})).json()
+    for header in ("Bearer gat_unknown", "Basic abc", "Bearer "):
+        r = await anon.get(f"/api/v1/scan/{tag['token']}", headers={"Authorization": header})
+        assert r.status_code == 401 and r.json()["detail"][0]["field"] == "Authorization"
+        assert light["code"] not in r.text
+    r = await anon.get("/api/v1/scan/" + "A" * 22, headers={"Authorization": "Bearer gat_x"})
+    assert r.status_code == 401

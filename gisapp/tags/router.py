@@ -123,8 +123,6 @@ async def scan(token: str, request: Request) -> Response:
 
     No dependencies on purpose: the card is built in PostgreSQL on a lean path with the
     same rules as every request (see :mod:`gisapp.tags.scan`)."""
-    async with request.app.state.sessionmaker() as session:
-        body = await scan_card(session, token, request.headers.get("authorization"),
-                               request.cookies.get(SESSION_COOKIE),
-                               request.app.state.settings.geo)
+    body = await scan_card(request.app.state, token, request.headers.get("authorization"),
+                           request.cookies.get(SESSION_COOKIE), request.app.state.settings.geo)
     return Response(body, media_type="application/json")
