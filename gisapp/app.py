@@ -12,15 +12,21 @@ from gisapp.asset_types.router import router as types_router
 from gisapp.assets.router import router as assets_router
 from gisapp.auth.oidc import install_oidc
 from gisapp.auth.router import router as auth_router
-from gisapp.database import check_app_role, make_engine, make_sessionmaker
+from gisapp.database import check_app_role, make_engine, make_read_pool, make_sessionmaker
 from gisapp.errors import install_handlers
+from gisapp.exports.router import router as exports_router
+from gisapp.field_app import install_field_app
 from gisapp.health import router as health_router
 from gisapp.maintenance.photos_router import router as photos_router
 from gisapp.maintenance.router import router as maintenance_router
 from gisapp.municipalities.router import router as municipalities_router
+from gisapp.ogc import install_ogc
 from gisapp.pages import install_pages
+from gisapp.public_maps.router import framing as maps_framing, install_public_maps
+from gisapp.public_maps.scheduler import map_scheduler
 from gisapp.security_headers import SecurityHeaders
 from gisapp.settings import Settings, load_settings
+from gisapp.spatial.router import router as spatial_router
 from gisapp.tags.labels_router import router as labels_router
 from gisapp.tags.router import router as tags_router
 from gisapp.tags.router import scan_router
@@ -40,10 +46,13 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         app.state.sessionmaker = make_sessionmaker(app.state.engine)
         if own:
             await check_app_role(app.state.engine)
+            app.state.read_pool = await make_read_pool(settings)
         try:
-            yield
+            async with map_scheduler(app, settings):
+                yield
         finally:
             if own:
+                await app.state.read_pool.close()
                 await app.state.engine.dispose()
 
     app = FastAPI(
@@ -57,11 +66,15 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.state.settings = settings
     install_handlers(app)
     install_static(app, settings)
+    install_field_app(app, settings)
     install_oidc(app, settings)
     for router in (health_router, auth_router, municipalities_router, types_router, assets_router,
                    maintenance_router, users_router, tokens_router, tags_router, scan_router,
-                   photos_router, labels_router):
+                   photos_router, labels_router, spatial_router,
+                   exports_router):
         app.include_router(router)
+    install_ogc(app)
     install_pages(app)
-    app.add_middleware(SecurityHeaders)
+    install_public_maps(app, settings)
+    app.add_middleware(SecurityHeaders, frame_ancestors=maps_framing(settings))
     return app
