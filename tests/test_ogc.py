@@ -330,3 +330,45 @@ async def test_html_views(anon):
         assert r.headers["content-type"].startswith("text/html")
     r = await anon.get(B + "/collections/street_light/items?f=html")
     assert "SL-" in r.text
+
+
+@pytest.fixture
+async def read_pool(app, settings):
+    """The app's plain asyncpg read pool, as a served app has it (sees committed data)."""
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    from gisapp.database import app_url
+
+    url = make_url(app_url(settings)).set(drivername="postgresql")
+    pool = await asyncpg.create_pool(url.render_as_string(hide_password=False), min_size=1,
+                                     max_size=2)
+    class Counting:
+        """The pool, counting how often a request took a connection from it."""
+
+        acquired = 0
+
+        def acquire(self):
+            Counting.acquired += 1
+            return pool.acquire()
+
+    app.state.read_pool = Counting()
+    yield Counting
+    del app.state.read_pool
+    await pool.close()
+
+
+async def test_fast_path_on_the_read_pool_answers_the_same(anon, read_pool):
+    url = B + "/collections/street_light/items?limit=50&bbox=7.285,49.925,7.300,49.940"
+    fast = (await anon.get(url)).json()
+    assert fast["numberReturned"] == 50
+    second = (await anon.get(rels(fast)["next"])).json()
+    assert second["features"][0]["id"] > fast["features"][-1]["id"]
+    one = await anon.get(B + f"/collections/street_light/items/{fast['features'][0]['id']}")
+    assert one.json()["properties"] == fast["features"][0]["properties"]
+    # the public role applied on the pool's connection too: no meters
+    assert (await anon.get(B + "/collections/meter/items")).status_code == 404
+    assert (await anon.get("/ogc/nowhere/collections/street_light/items")).status_code == 404
+    filtered = await anon.get(url + "&lamp_technology=LED")  # needs the schemas: session
+    assert {f["properties"]["lamp_technology"] for f in filtered.json()["features"]} == {"LED"}
+    assert read_pool.acquired == 5  # all but the filtered page

@@ -100,7 +100,7 @@ async def items_page(request: Request, slug: str, collection: str) -> Page:
     if after and before:
         raise InvalidParameter("give after or before, not both", field="before")
     interval = params.datetime_interval(q.get("datetime"))
-    async with ogc_transaction(request, slug, defer_public=bool(extra)) as ctx:
+    async with ogc_transaction(request, slug, defer_public=bool(extra), fast=True) as ctx:
         out = crs.parse(q.get("crs"), ctx.place.working_crs, "crs")
         box = _bbox_in_storage(request, ctx.place.working_crs)
         by_column, by_attribute = {}, {}
@@ -132,7 +132,7 @@ async def item(request: Request, slug: str, collection: str, feature_id: str) ->
         fid = uuid.UUID(feature_id)
     except ValueError:
         raise OgcNotFound(f"no feature {feature_id!r}", field="featureId")
-    async with ogc_transaction(request, slug) as ctx:
+    async with ogc_transaction(request, slug, fast=True) as ctx:
         out = crs.parse(q.get("crs"), ctx.place.working_crs, "crs")
         statement, args = item_sql(ctx.place.id, collection, fid, out, ctx.internal)
         text = await (await ctx.conn()).fetchval(statement, *args)

@@ -86,7 +86,7 @@ async def collection_tile(request: Request, slug: str, collection: str,
                           z: str, x: str, y: str) -> Tile:
     params.check_known(request.query_params, ())
     zi, xi, yi = parse_tile(z, x, y)
-    async with ogc_transaction(request, slug) as ctx:
+    async with ogc_transaction(request, slug, fast=True) as ctx:
         statement, args = collection_tile_sql(ctx.place.id, collection, zi, xi, yi,
                                               ctx.internal)
         if outside(ctx.place, zi, xi, yi):
@@ -103,7 +103,7 @@ async def collection_tile(request: Request, slug: str, collection: str,
 async def combined_tile(request: Request, slug: str, z: str, x: str, y: str) -> Tile:
     params.check_known(request.query_params, ())
     zi, xi, yi = parse_tile(z, x, y)
-    async with ogc_transaction(request, slug) as ctx:
+    async with ogc_transaction(request, slug, fast=True) as ctx:
         data = None
         if not outside(ctx.place, zi, xi, yi):
             statement, args = combined_tile_sql(ctx.place.id, zi, xi, yi, ctx.internal)
