@@ -88,9 +88,19 @@ async function card(request) {
   }
 }
 
+// Logging out forgets the cards kept for offline use: a phone shared by the crew must not
+// show the last person's asset cards (internal fields) to the next one. The outbox stays:
+// records not sent yet are work done, and they are never dropped without being sent.
+const LOGOUTS = ['/logout', '/api/v1/auth/logout'];
+
 self.addEventListener('fetch', (event) => {
   const { request } = event;
   const url = new URL(request.url);
+  if (request.method === 'POST' && url.origin === self.location.origin
+      && LOGOUTS.includes(url.pathname)) {
+    event.waitUntil(caches.delete(CARDS));
+    return;
+  }
   if (request.method !== 'GET' || url.origin !== self.location.origin) return;
   if (request.mode === 'navigate' && (url.pathname.startsWith('/t/') || url.pathname === '/field/')) {
     event.respondWith(appPage(request));

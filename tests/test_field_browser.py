@@ -439,6 +439,36 @@ async def test_an_answer_lost_on_the_way_is_sent_again_and_stored_once(browser, 
         await context.close()
 
 
+async def test_logging_out_forgets_the_cards_kept_for_offline_use(browser, live, admin):
+    """A shared phone: after logout, the last crew member's cards (internal fields) are not
+    kept on it; the outbox is not touched."""
+    light = await a_street_light(admin, 1)
+    token = await label_for(admin, light)
+    context = await new_context(browser, live)
+    cards = "() => caches.open('field-cards').then((c) => c.keys()).then((k) => k.length)"
+    try:
+        page = await context.new_page()
+        await open_as_crew(page, token)
+        await worker_ready(page)
+        await page.reload()  # the worker now controls the page and keeps the card
+        await ready(page)
+        assert await page.evaluate(cards) >= 1
+        await page.goto("/")
+        await page.get_by_role("button", name="Abmelden").click()
+        await expect(page.get_by_role("heading", name="Anmelden")).to_be_visible()
+        for _ in range(50):  # the worker deletes them while the logout is on its way
+            if "field-cards" not in await page.evaluate("() => caches.keys()"):
+                break
+            await asyncio.sleep(0.1)
+        assert "field-cards" not in await page.evaluate("() => caches.keys()")
+        # offline now, the label opens no crew card any more
+        await context.set_offline(True)
+        await page.goto(f"/t/{token}")
+        await expect(page.get_by_text(light["code"])).to_have_count(0)
+    finally:
+        await context.close()
+
+
 # --- (d) the public ---------------------------------------------------------------------
 
 
