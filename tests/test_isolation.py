@@ -255,3 +255,21 @@ async def test_interleaved_requests_of_two_municipalities_leak_nothing(settings,
                                     " (SELECT id FROM municipality WHERE slug = 'leak-test')"))
             await conn.execute(text("DELETE FROM municipality WHERE slug = 'leak-test'"))
         await owner.dispose()
+
+
+@pytest.mark.parametrize("role", ["gisapp_public", "gisapp_app"])
+async def test_the_spatial_index_works_under_row_level_security(connection, role):
+    """Migration 0007 marks PostGIS's bounding-box operators LEAKPROOF: without that, every
+    bbox query, tile and distance search under RLS would scan the whole municipality.
+    (ST_Intersects itself is not leakproof, so queries state the ``&&`` test explicitly.)"""
+    await connection.execute(text(
+        "SELECT set_config('gisapp.municipality_id', id::text, true) FROM municipality"
+        " WHERE slug = 'demo'"))
+    await connection.execute(text(f"SET LOCAL ROLE {role}"))
+    await connection.execute(text("SET LOCAL enable_seqscan = off"))
+    plan = "\n".join((await connection.execute(text(
+        "EXPLAIN SELECT id FROM asset WHERE geom && ST_MakeEnvelope(7.28, 49.92, 7.29, 49.93, 4326)"
+        " AND ST_Intersects(geom, ST_MakeEnvelope(7.28, 49.92, 7.29, 49.93, 4326))"
+    ))).scalars())
+    await connection.execute(text("RESET ROLE"))
+    assert "ix_asset_geom" in plan, plan
