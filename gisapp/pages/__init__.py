@@ -9,7 +9,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from gisapp import i18n
-from gisapp.pages import admin, admin_settings, admin_tokens, admin_types, admin_users, home, login
+from gisapp.pages import (
+    admin, admin_settings, admin_tokens, admin_types, admin_users, home, login, planner_map,
+)
 from gisapp.pages.errors import install_page_errors
 from gisapp.pages.templating import Pages
 
@@ -18,5 +20,6 @@ def install_pages(app: FastAPI) -> None:
     """Add the pages to an app; the catalogs are compiled here, once."""
     app.state.pages = Pages(i18n.load_all())
     install_page_errors(app)
-    for module in (home, login, admin, admin_users, admin_tokens, admin_types, admin_settings):
+    for module in (home, login, admin, admin_users, admin_tokens, admin_types, admin_settings,
+                   planner_map):
         app.include_router(module.router)

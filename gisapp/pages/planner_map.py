@@ -1,0 +1,114 @@
+"""The planner map (``/m/{slug}/map``): the inventory on a Leaflet map with a layer and a
+legend per type, filters, the asset card with its history, a drawn area whose assets can be
+listed, exported and labelled, and a search by code or name.
+
+The page itself is a frame: the browser script (``gisapp/web/planner-map.js``) asks the
+JSON API for everything, with the session cookie and the CSRF token, so the map shows what
+the API lets this person see and do. Crews may open it read-only (no export, no labels).
+Leaflet and its plugins come from npm, served under /static/vendor/; a basemap only when
+``GISAPP_GEO__TILE_URL`` is set (its origin is then allowed for images on this page only).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from fastapi import Request
+
+from gisapp.asset_types.service import list_types
+from gisapp.dependencies import SessionDep
+from gisapp.pages.admin import admin_page
+from gisapp.pages.errors import page_router
+from gisapp.pages.templating import N_, gettext, page_language, render
+from gisapp.security_headers import CSP_HEADER, content_security_policy
+from gisapp.static import vendor_url
+
+router = page_router()
+
+VENDOR_FILES = {
+    "css": [("leaflet", "leaflet.css"), ("leaflet.markercluster", "MarkerCluster.css"),
+            ("leaflet.markercluster", "MarkerCluster.Default.css"),
+            ("leaflet-draw", "leaflet.draw.css")],
+    "js": [("leaflet", "leaflet.js"), ("leaflet.markercluster", "leaflet.markercluster.js"),
+           ("leaflet-draw", "leaflet.draw.js")],
+}
+STATUS_LABELS = {"planned": N_("planned"), "active": N_("active"),
+                 "defective": N_("defective"), "out_of_service": N_("out of service"),
+                 "decommissioned": N_("decommissioned")}
+EXPORT_FORMATS = {"gpkg": N_("GeoPackage"), "shp": N_("Shapefile (zip)"),
+                  "geojson": N_("GeoJSON"), "csv": N_("CSV")}
+
+
+def _script_texts(request: Request) -> dict[str, str]:
+    """Texts the script writes itself, in the page's language."""
+    _ = gettext(request)
+    return {
+        "loading": _("Loading …"), "failed": _("Could not load the data: %(reason)s"),
+        "shown": _("Assets on the map: %(count)s"),
+        "selected": _("Assets in the area: %(count)s"),
+        "too_many": _("More than %(count)s assets: only the first ones are listed."),
+        "no_results": _("Nothing found."), "overdue": _("overdue"),
+        "next_due": _("Next due"), "last_maintenance": _("Last maintenance"),
+        "history": _("History"), "maintenance": _("Maintenance"),
+        "attributes": _("Attributes"), "status": _("Status"), "type": _("Type"),
+        "none": _("none"), "create": _("created"), "update": _("changed"),
+        "decommission": _("decommissioned"), "export_done": _("Export ready: %(name)s"),
+        "labels_done": _("Label sheet ready (labels: %(count)s)"),
+        "draw_first": _("Draw an area first."), "by": _("by %(who)s"),
+        "draw_polygon": _("Draw an area"), "draw_rectangle": _("Draw a rectangle"),
+        "finish": _("Finish"), "cancel": _("Cancel"), "delete_last": _("Delete last point"),
+        "click_start": _("Click to start drawing the area."),
+        "click_continue": _("Click to continue drawing the area."),
+        "click_finish": _("Click the first point to close the area."),
+        "drag_rectangle": _("Click and drag to draw a rectangle."),
+    }
+
+
+def _policy(tile_url: str | None) -> str | None:
+    """The page's CSP when the basemap comes from another server (images only)."""
+    if not tile_url:
+        return None
+    parts = urlsplit(tile_url.replace("{s}", "a"))
+    if not (parts.scheme in ("http", "https") and parts.netloc):
+        return None
+    origin = f"{parts.scheme}://{parts.netloc}"
+    if "{s}" in tile_url:
+        origin = f"{parts.scheme}://*.{parts.netloc.split('.', 1)[-1]}"
+    return "; ".join(f"{d} {origin}" if d.startswith("img-src ") else d
+                     for d in content_security_policy().split("; "))
+
+
+@router.get("/m/{municipality}/map")
+async def planner_map(request: Request, session: SessionDep,
+                      access: admin_page("asset.read")):
+    """The map page; everything on it is loaded by the script from the API."""
+    _ = gettext(request)
+    language = page_language(request)
+    settings = request.app.state.settings
+    slug = access.municipality.slug
+    types = [{"code": t.code, "color": t.color or "#3388ff",
+              "label": getattr(t, f"label_{language}", None) or t.label_de}
+             for t in await list_types(session, access.municipality.id)]
+    geo = settings.geo
+    config = {
+        "slug": slug, "api": f"/api/v1/municipalities/{slug}", "csrf": access.principal.csrf_token,
+        "may_export": access.principal.may(access.municipality.id, "data.export"),
+        "may_print": access.principal.may(access.municipality.id, "labels.print"),
+        "working_crs": access.municipality.working_crs, "types": types,
+        "statuses": {k: _(v) for k, v in STATUS_LABELS.items()},
+        "tiles": ({"url": geo.tile_url, "attribution": geo.tile_attribution,
+                   "max_zoom": geo.tile_max_zoom} if geo.tile_url else None),
+        "text": _script_texts(request),
+    }
+    root = request.app.state.vendor_dir
+    vendor = {kind: [vendor_url(root, name, path) for name, path in files]
+              for kind, files in VENDOR_FILES.items()}
+    response = render(request, "map.html", {
+        "config": config, "vendor": vendor, "types": types,
+        "statuses": config["statuses"], "formats": {k: _(v) for k, v in EXPORT_FORMATS.items()},
+        "may_export": config["may_export"], "may_print": config["may_print"],
+    })
+    policy = _policy(geo.tile_url)
+    if policy:
+        response.headers[CSP_HEADER] = policy
+    return response

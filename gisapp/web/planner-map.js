@@ -1,0 +1,340 @@
+/* The planner map (/m/{slug}/map): assets per type with a legend, filters, the asset card
+   with its history, a drawn area -> list -> export or label sheet, search by code or name.
+   Everything comes from gisapp's JSON API with the session cookie (writes carry the CSRF
+   token). Texts are rendered by the page in its language (data-config). No innerHTML with
+   data: every value goes in as text. */
+(function () {
+  "use strict";
+
+  var root = document.getElementById("planner-map");
+  if (!root || !window.L) { return; }
+  var config = JSON.parse(root.getAttribute("data-config"));
+  var T = config.text;
+  var lang = document.documentElement.lang || "de";
+  var typeInfo = {};
+  config.types.forEach(function (t) { typeInfo[t.code] = t; });
+  var MAX_SELECTION = 2000;  // what one label sheet request takes
+
+  function fmt(message, values) {
+    return message.replace(/%\((\w+)\)s/g, function (_, key) { return String(values[key]); });
+  }
+  function el(tag, text, className) {
+    var node = document.createElement(tag);
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    if (className) { node.className = className; }
+    return node;
+  }
+  function $(id) { return document.getElementById(id); }
+  function say(message) { $("map-status").textContent = message; }
+  function date(value, withTime) {
+    if (!value) { return T.none; }
+    var d = new Date(value);
+    return withTime ? d.toLocaleString(lang) : d.toLocaleDateString(lang);
+  }
+
+  function api(path, options) {
+    options = options || {};
+    var headers = { "Accept": options.accept || "application/json" };
+    var init = { method: options.method || "GET", credentials: "same-origin", headers: headers };
+    if (options.body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      headers["X-CSRF-Token"] = config.csrf || "";
+      init.body = JSON.stringify(options.body);
+    }
+    return fetch(config.api + path, init).then(function (response) {
+      if (response.ok) { return options.raw ? response : response.json(); }
+      return response.json().catch(function () { return {}; }).then(function (body) {
+        var detail = (body.detail || []).map(function (d) {
+          return (d.field ? d.field + ": " : "") + d.reason;
+        }).join("; ");
+        throw new Error(detail || response.status + " " + response.statusText);
+      });
+    });
+  }
+  function failed(error) { say(fmt(T.failed, { reason: error.message })); }
+
+  /* --- the map ------------------------------------------------------------------------ */
+  L.drawLocal.draw.toolbar.buttons.polygon = T.draw_polygon;
+  L.drawLocal.draw.toolbar.buttons.rectangle = T.draw_rectangle;
+  L.drawLocal.draw.toolbar.actions.text = T.cancel;
+  L.drawLocal.draw.toolbar.actions.title = T.cancel;
+  L.drawLocal.draw.toolbar.finish.text = T.finish;
+  L.drawLocal.draw.toolbar.finish.title = T.finish;
+  L.drawLocal.draw.toolbar.undo.text = T.delete_last;
+  L.drawLocal.draw.toolbar.undo.title = T.delete_last;
+  L.drawLocal.draw.handlers.polygon.tooltip.start = T.click_start;
+  L.drawLocal.draw.handlers.polygon.tooltip.cont = T.click_continue;
+  L.drawLocal.draw.handlers.polygon.tooltip.end = T.click_finish;
+  L.drawLocal.draw.handlers.rectangle.tooltip.start = T.drag_rectangle;
+  L.drawLocal.draw.handlers.simpleshape.tooltip.end = T.drag_rectangle;
+
+  var map = L.map("map", { zoomSnap: 0.5, maxZoom: config.tiles ? config.tiles.max_zoom : 20 });
+  if (config.tiles) {
+    L.tileLayer(config.tiles.url, { attribution: config.tiles.attribution,
+                                    maxZoom: config.tiles.max_zoom }).addTo(map);
+  }
+  map.setView([50, 8], 13);
+  var outlines = L.layerGroup().addTo(map);
+  var clusters = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false,
+                                        disableClusteringAtZoom: 18, maxClusterRadius: 45 });
+  map.addLayer(clusters);
+  var shapes = L.featureGroup().addTo(map);  // lines and areas of custom types: not clustered
+  var drawn = new L.FeatureGroup().addTo(map);
+  map.addControl(new L.Control.Draw({
+    draw: { polygon: { showArea: false, allowIntersection: false },
+            rectangle: { showArea: false }, polyline: false, circle: false, marker: false,
+            circlemarker: false },
+    edit: false,
+  }));
+  var markers = {};  // asset id -> marker
+  var area = null;   // the drawn area, GeoJSON geometry (lon/lat)
+  var selection = [];
+
+  document.querySelectorAll(".swatch[data-color]").forEach(function (swatch) {
+    swatch.style.backgroundColor = swatch.getAttribute("data-color");
+  });
+
+  api("").then(function (municipality) {
+    if (municipality.boundary) {
+      var boundary = L.geoJSON(municipality.boundary, {
+        interactive: false, style: { color: "#083a66", weight: 2, fill: false } });
+      outlines.addLayer(boundary);
+      map.fitBounds(boundary.getBounds());
+    }
+  }).catch(failed);
+  api("/districts").then(function (districts) {
+    outlines.addLayer(L.geoJSON(districts, {
+      interactive: false, style: { color: "#4a4f55", weight: 1, dashArray: "4 4", fill: false } }));
+  }).catch(failed);
+
+  /* --- filters and layers ------------------------------------------------------------- */
+  function checked(name) {
+    return Array.prototype.map.call(
+      document.querySelectorAll("input[name='" + name + "']:checked"),
+      function (input) { return input.value; });
+  }
+  function filter() {
+    var body = { types: checked("type"), statuses: checked("status") };
+    if (document.querySelector("input[name='overdue']").checked) { body.overdue = true; }
+    if (document.querySelector("input[name='untagged']").checked) { body.untagged = true; }
+    return body;
+  }
+  function style(type) {
+    var info = typeInfo[type] || { color: "#3388ff" };
+    return { color: info.color, weight: 3, fillColor: info.color, fillOpacity: 0.3 };
+  }
+  function pointMarker(feature, latlng) {
+    var type = feature.properties.type;
+    var color = (typeInfo[type] || { color: "#3388ff" }).color;
+    var marker = L.marker(latlng, {
+      icon: L.divIcon({ className: "asset-marker", iconSize: [14, 14] }),
+      title: feature.properties.code + " " + (feature.properties.name || ""),
+      alt: feature.properties.code,
+    });
+    marker.on("add", function () {  // the CSP allows no style attributes, only the CSSOM
+      var element = marker.getElement();
+      element.style.backgroundColor = color;
+      element.setAttribute("data-code", feature.properties.code);
+    });
+    return marker;
+  }
+
+  function loadAssets() {
+    var body = filter();
+    clusters.clearLayers();
+    shapes.clearLayers();
+    markers = {};
+    if (!body.types.length || !body.statuses.length) { counts({}); say(fmt(T.shown, { count: 0 })); return; }
+    say(T.loading);
+    body.limit = 10000;
+    api("/spatial/search?f=geojson", { method: "POST", body: body, accept: "application/geo+json" })
+      .then(function (collection) {
+        var perType = {};
+        var points = [];
+        collection.features.forEach(function (feature) {
+          var type = feature.properties.type;
+          perType[type] = (perType[type] || 0) + 1;
+          var layer = L.geoJSON(feature, { pointToLayer: pointMarker,
+                                           style: function () { return style(type); } });
+          layer.eachLayer(function (shape) {
+            shape.on("click", function () { showCard(feature.id); });
+            markers[feature.id] = shape;
+            if (shape instanceof L.Marker) { points.push(shape); } else { shapes.addLayer(shape); }
+          });
+        });
+        clusters.addLayers(points);
+        counts(perType);
+        say(fmt(T.shown, { count: collection.features.length }));
+        if (area) { runSelection(); }
+      }).catch(failed);
+  }
+  function counts(perType) {
+    document.querySelectorAll("[data-count-for]").forEach(function (node) {
+      node.textContent = perType[node.getAttribute("data-count-for")] || "0";
+    });
+  }
+  document.querySelectorAll("#map-layers input, #map-filters input").forEach(function (input) {
+    input.addEventListener("change", loadAssets);
+  });
+
+  /* --- the asset card ----------------------------------------------------------------- */
+  function facts(rows) {
+    var dl = el("dl", null, "card-facts");
+    rows.forEach(function (row) {
+      dl.appendChild(el("dt", row[0]));
+      var dd = el("dd", row[1], row[2]);
+      dl.appendChild(dd);
+    });
+    return dl;
+  }
+  function showCard(id) {
+    var card = $("asset-card");
+    var body = $("card-body");
+    Promise.all([api("/assets/" + id), api("/assets/" + id + "/history"),
+                 api("/assets/" + id + "/maintenance")]).then(function (answers) {
+      var asset = answers[0], history = answers[1], records = answers[2];
+      var info = typeInfo[asset.type] || { label: asset.type };
+      $("card-title").textContent = asset.code + (asset.name ? " · " + asset.name : "");
+      body.replaceChildren();
+      body.appendChild(facts([
+        [T.type, info.label], [T.status, config.statuses[asset.status] || asset.status],
+        [T.next_due, asset.next_due ? date(asset.next_due) + (asset.overdue ? " · " + T.overdue : "") : T.none,
+         asset.overdue ? "card-overdue" : null],
+        [T.last_maintenance, date(asset.last_maintenance_at, true)],
+      ]));
+      var keys = Object.keys(asset.attributes || {}).sort();
+      if (keys.length) {
+        body.appendChild(el("h3", T.attributes));
+        body.appendChild(facts(keys.map(function (key) {
+          var value = asset.attributes[key];
+          return [key, typeof value === "object" ? JSON.stringify(value) : value];
+        })));
+      }
+      body.appendChild(el("h3", T.maintenance));
+      body.appendChild(eventList(records.slice(0, 10).map(function (r) {
+        return date(r.performed_at, true) + " · " + r.kind + " · " + (r.result || "") +
+          (r.notes ? " · " + r.notes : "");
+      })));
+      body.appendChild(el("h3", T.history));
+      body.appendChild(eventList(history.slice().reverse().slice(0, 10).map(function (h) {
+        return date(h.changed_at, true) + " · " + (T[h.action] || h.action) + " · v" + h.version +
+          (h.changed_by ? " · " + fmt(T.by, { who: h.changed_by }) : "");
+      })));
+      card.hidden = false;
+      var marker = markers[id];
+      if (marker && marker.getLatLng) {
+        // at zoom 18 clusters open up (disableClusteringAtZoom), so the marker is there
+        map.setView(marker.getLatLng(), Math.max(map.getZoom(), 18));
+      } else if (marker) {
+        map.fitBounds(marker.getBounds());
+      }
+      $("card-title").focus();
+    }).catch(failed);
+  }
+  function eventList(lines) {
+    var list = el("ol", null, "card-events");
+    if (!lines.length) { list.appendChild(el("li", T.none)); }
+    lines.forEach(function (line) { list.appendChild(el("li", line)); });
+    return list;
+  }
+  $("card-title").tabIndex = -1;
+  $("card-close").addEventListener("click", function () { $("asset-card").hidden = true; });
+
+  function assetButton(item) {
+    var li = el("li");
+    var button = el("button", item.code + (item.name ? " · " + item.name : ""));
+    button.type = "button";
+    button.addEventListener("click", function () { showCard(item.id); });
+    li.appendChild(button);
+    return li;
+  }
+
+  /* --- the drawn area: list, export, labels ------------------------------------------- */
+  map.on(L.Draw.Event.CREATED, function (event) {
+    drawn.clearLayers();
+    drawn.addLayer(event.layer);
+    area = event.layer.toGeoJSON().geometry;
+    runSelection();
+  });
+  function runSelection() {
+    var body = filter();
+    body.area = area;
+    body.limit = MAX_SELECTION;
+    $("download").replaceChildren();
+    api("/spatial/search", { method: "POST", body: body }).then(function (answer) {
+      selection = answer.items;
+      $("selection-count").textContent = fmt(T.selected, { count: selection.length }) +
+        (answer.more ? " " + fmt(T.too_many, { count: MAX_SELECTION }) : "");
+      var list = $("selection-list");
+      list.replaceChildren();
+      selection.forEach(function (item) { list.appendChild(assetButton(item)); });
+      $("map-selection").hidden = false;
+    }).catch(failed);
+  }
+  $("clear-selection").addEventListener("click", function () {
+    drawn.clearLayers();
+    area = null;
+    selection = [];
+    $("map-selection").hidden = true;
+  });
+
+  function download(response, message) {
+    var disposition = response.headers.get("Content-Disposition") || "";
+    var match = /filename="?([^";]+)"?/.exec(disposition);
+    var name = match ? match[1] : "download";
+    return response.blob().then(function (blob) {
+      var link = el("a", name);
+      link.href = URL.createObjectURL(blob);
+      link.download = name;
+      $("download").replaceChildren(link);
+      link.click();
+      say(message(name, response));
+    });
+  }
+  var exportForm = $("export-form");
+  if (exportForm) {
+    exportForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (!area) { say(T.draw_first); return; }
+      var body = filter();
+      body.area = area;
+      body.format = $("export-format").value;
+      body.output_crs = $("export-crs").value.trim() || String(config.working_crs);
+      say(T.loading);
+      api("/export", { method: "POST", body: body, raw: true, accept: "*/*" })
+        .then(function (response) {
+          return download(response, function (name) { return fmt(T.export_done, { name: name }); });
+        }).catch(failed);
+    });
+  }
+  var printButton = $("print-labels");
+  if (printButton) {
+    printButton.addEventListener("click", function () {
+      if (!selection.length) { say(T.draw_first); return; }
+      say(T.loading);
+      api("/labels", { method: "POST", raw: true, accept: "application/pdf",
+                       body: { asset_ids: selection.map(function (i) { return i.id; }) } })
+        .then(function (response) {
+          return download(response, function (_, r) {
+            return fmt(T.labels_done, { count: r.headers.get("X-Label-Count") || "?" });
+          });
+        }).catch(failed);
+    });
+  }
+
+  /* --- search by code or name --------------------------------------------------------- */
+  $("map-search").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var q = $("map-q").value.trim();
+    var list = $("map-search-results");
+    list.replaceChildren();
+    if (!q) { return; }
+    api("/spatial/search", { method: "POST", body: { q: q, limit: 20 } }).then(function (answer) {
+      if (!answer.items.length) { list.appendChild(el("li", T.no_results)); return; }
+      answer.items.forEach(function (item) { list.appendChild(assetButton(item)); });
+      if (answer.items.length === 1) { showCard(answer.items[0].id); }
+    }).catch(failed);
+  });
+
+  loadAssets();
+})();
