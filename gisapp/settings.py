@@ -188,6 +188,23 @@ class MapsSettings(BaseModel):
                                  description="Rebuild at least this often, changed or not")
 
 
+class ImportSettings(BaseModel):
+    """Limits for uploaded files (imports): what the server accepts before it reads a byte
+    with GDAL. Every limit answers a 413/422 that says which one was hit."""
+
+    max_upload_mb: float = Field(default=100, gt=0, description="Largest upload")
+    max_zip_entries: int = Field(default=50, ge=1, description="Most files in a zip")
+    max_unzipped_mb: float = Field(default=500, gt=0,
+                                   description="Largest total size of a zip's contents")
+    max_zip_ratio: float = Field(default=100, gt=1,
+                                 description="Largest compression ratio of a zip entry")
+    max_rows: int = Field(default=2_000_000, ge=1, description="Most rows/features per import")
+    temp_dir: Path | None = Field(
+        default=None,
+        description="GISAPP_IMPORTS__TEMP_DIR: where uploads are written and read (one "
+        "private folder per import, removed afterwards); empty: the system's temp folder")
+
+
 class Settings(BaseSettings):
     """All settings. Environment: ``GISAPP_DATABASE__URL``, ``GISAPP_SERVER__PORT``, …"""
 
@@ -203,6 +220,7 @@ class Settings(BaseSettings):
     geo: GeoSettings = Field(default_factory=GeoSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     oidc: OIDCSettings = Field(default_factory=OIDCSettings)
+    imports: ImportSettings = Field(default_factory=ImportSettings)
     maps: MapsSettings = Field(default_factory=MapsSettings)
     energy: EnergySettings = Field(default_factory=EnergySettings)
     demo_mode: bool = Field(

@@ -4,6 +4,7 @@ from gisapp.models.asset import Asset, AssetHistory, District, Street
 from gisapp.models.asset_type import AssetType
 from gisapp.models.base import Base
 from gisapp.models.field import FieldConflict, Photo
+from gisapp.models.import_job import ImportJob
 from gisapp.models.identity import ApiToken, AppUser, LoginFailure, Membership, UserSession
 from gisapp.models.maintenance import MaintenanceRecord
 from gisapp.models.municipality import Municipality
@@ -11,7 +12,7 @@ from gisapp.models.tag import Tag, TagEvent
 
 __all__ = [
     "ApiToken", "AppUser", "Asset", "AssetHistory", "AssetType", "Base", "District",
-    "FieldConflict", "Photo",
+    "FieldConflict", "ImportJob", "Photo",
     "LoginFailure", "MaintenanceRecord", "Membership", "Municipality", "Street", "Tag", "TagEvent",
     "UserSession",
 ]
