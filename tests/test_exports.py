@@ -15,7 +15,6 @@ import pyogrio
 import pytest
 from pyproj import Transformer
 from shapely.geometry import Point, Polygon, mapping
-from sqlalchemy import text
 
 from gisapp.exports.shapefile_names import short_names
 
@@ -34,7 +33,7 @@ def save(response, folder: Path, fmt: str) -> Path:
     return path
 
 
-def read_layers(path: Path, fmt: str) -> dict[str, "pyogrio.GeoDataFrame"]:
+def read_layers(path: Path, fmt: str) -> dict:
     """Every layer of an export as GeoDataFrames, shapefile columns renamed back."""
     if fmt == "shp":
         with zipfile.ZipFile(path) as zf:

@@ -99,7 +99,8 @@ async def test_planner_draws_lists_exports_and_searches(page, context, server, e
     assert download.suggested_filename.endswith("-epsg25832.gpkg")
     path = tmp_path / download.suggested_filename
     await download.save_as(path)
-    layers = {name: pyogrio.read_dataframe(path, layer=name) for name, _ in pyogrio.list_layers(path)}
+    layers = {name: pyogrio.read_dataframe(path, layer=name)
+              for name, _ in pyogrio.list_layers(path)}
     assert sorted(c for layer in layers.values() for c in layer["code"]) == sorted(expected)
     assert all(layer.crs.to_epsg() == 25832 for layer in layers.values())
     await expect(page.locator("#map-status")).to_contain_text("Export bereit")

@@ -116,11 +116,12 @@ async def test_within_a_distance_of_a_point_in_true_metres(client, connection):
     items = r.json()["items"]
     assert [i["code"] for i in items] == [c for _, c in expected]  # nearest first
     assert len(items) > 5
-    for item, (d, _) in zip(items, expected):
+    for item, (d, _) in zip(items, expected, strict=True):
         assert item["distance_m"] == pytest.approx(d, abs=0.01)
     # the same point sent in EPSG:25832 gives the same answer
     body["near"]["geometry"]["coordinates"] = [cx, cy]
-    assert codes(await client.post(SEARCH, json=body | {"crs": "25832"})) == [c for _, c in expected]
+    r = await client.post(SEARCH, json=body | {"crs": "25832"})
+    assert codes(r) == [c for _, c in expected]
 
 
 def local_metric(lon: float, lat: float) -> Transformer:
@@ -157,7 +158,7 @@ async def test_within_a_distance_of_a_named_street(client, connection):
     expected = []
     for a in listed(assets):
         local = local_metric(a["lon"], a["lat"])  # centred on the asset: exact enough
-        d = shapely.transform(street, lambda xy: _project(local, xy)).distance(Point(0, 0))
+        d = shapely.transform(street, lambda xy, t=local: _project(t, xy)).distance(Point(0, 0))
         assert abs(d - 25) > 0.02
         if d <= 25:
             expected.append(a["code"])
@@ -246,7 +247,7 @@ async def test_counts_power_and_energy_per_district_and_type(client, connection)
     per_district = {g["district"]: g for g in r.json()["groups"]}
     assert sorted(per_district) == sorted(parts)
     for name in parts:
-        want = [v for (d, t), v in expected.items() if d == name and t == "street_light"][0]
+        want = next(v for (d, t), v in expected.items() if d == name and t == "street_light")
         assert per_district[name]["power_w"] == pytest.approx(want["power_w"])
         assert per_district[name]["annual_kwh"] == pytest.approx(want["annual_kwh"])
 
@@ -257,7 +258,7 @@ async def test_stats_follow_the_settings(make_client, app, connection):
     assets = await demo_assets(connection)
     lights = [a["attributes"] for a in assets
               if a["type"] == "street_light" and a["status"] == "active"]
-    want = sum(l["power_w"] * 3000 * (0.5 if l.get("dimmable") else 1) / 1000 for l in lights)
+    want = sum(a["power_w"] * 3000 * (0.5 if a.get("dimmable") else 1) / 1000 for a in lights)
     async with make_client("planner") as c:
         r = await c.get(STATS, params={"type": "street_light", "status": "active",
                                        "group_by": "type"})

@@ -49,7 +49,8 @@ async def export_post(req: ExportRequest, session: SessionDep,
 async def export_get(
     session: SessionDep, access: Permission("data.export"),
     format: ExportFormat = "gpkg",
-    output_crs: Annotated[str | None, Query(description="EPSG code, default the working CRS")] = None,
+    output_crs: Annotated[str | None, Query(
+        description="EPSG code, default the working CRS")] = None,
     type: Annotated[list[str] | None, Query(description="Type code(s), comma-separated")] = None,
     status_: Annotated[list[Status] | None, Query(alias="status")] = None,
     district: Annotated[str | None, Query(max_length=200)] = None,

@@ -77,7 +77,8 @@ async def export(session: AsyncSession, municipality: MunicipalityRef, req: Expo
 
 
 def _write(writer, items, columns, srid, folder: Path, stem: str) -> Path:
-    tables = table.frames_by_type(items, columns, srid) or {"assets": table.frame([], columns, srid)}
+    tables = (table.frames_by_type(items, columns, srid)
+              or {"assets": table.frame([], columns, srid)})  # an empty layer, still a file
     return writer.write(tables, folder, stem)
 
 
