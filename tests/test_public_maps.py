@@ -379,3 +379,17 @@ def test_vendor_files_exist_for_every_link(settings):
 
             package, folder = VENDOR[m.group(1)]
             assert (root / package / folder / m.group(2)).is_file(), url
+
+
+async def test_embedding_can_be_limited_to_the_municipalitys_site(built, maps_settings,
+                                                                  connection, sessionmaker):
+    limited = maps_settings.model_copy(update={"maps": maps_settings.maps.model_copy(
+        update={"embed_origins": ["https://www.musterdorf.de"]})})
+    application = create_app(limited)
+    application.state.engine = connection.engine
+    application.state.sessionmaker = sessionmaker
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=application),
+                                 base_url="https://testserver") as c:
+        r = await c.get("/maps/demo/de/all-layers.html")
+        assert r.status_code == 200
+        assert "frame-ancestors https://www.musterdorf.de" in r.headers["content-security-policy"]

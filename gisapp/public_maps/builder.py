@@ -43,6 +43,9 @@ TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 COMBINED = "all-layers"  # never a type code (they have no hyphen)
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+#: A page with more points than this shows its list closed (open with one click): laying out
+#: thousands of rows would hold up the map.
+OPEN_LIST_MAX = 500
 CLUSTER_OPTIONS = {"chunkedLoading": True, "showCoverageOnHover": False,
                    "disableClusteringAtZoom": 18, "maxClusterRadius": 50}
 
@@ -161,7 +164,8 @@ def build_map(layers: list[Layer], ctx: PageContext) -> tuple[folium.Map, dict[s
     orientation, one marker cluster per layer (filled from the page's tables), a layer
     switcher when there is more than one layer, locate-me, attributions."""
     _ = gettext(ctx.language)
-    m = folium.Map(tiles=None, control_scale=True, zoom_start=14, max_zoom=ctx.basemap.max_zoom if ctx.basemap else 19)
+    m = folium.Map(tiles=None, control_scale=True, zoom_start=14)
+    m.options["max_zoom"] = ctx.basemap.max_zoom if ctx.basemap else 19  # clusters need it
     data_attribution = html.escape(_("Data: %(name)s, %(licence)s")
                                    % {"name": ctx.name, "licence": ctx.licence})
     if ctx.basemap:
@@ -250,12 +254,15 @@ def render_page(name: str, title: str, layers: list[Layer], ctx: PageContext) ->
     scripts, styles, map_html, script = _map_parts(m)
     script_version = hashlib.sha256(script.encode()).hexdigest()[:12]
     env = _environment(ctx.language)
+    tables = [layer_table(layer, ctx.language, ctx.assets.to_site) for layer in layers]
+    total = sum(t["count"] for t in tables)
     page_html = env.get_template("public_maps/map.html").render(
         lang=ctx.language, ctx=ctx, title=title, page=name, scripts=scripts, styles=styles,
         map_html=map_html, script_url=f"{name}.js?v={script_version}",
-        tables=[layer_table(layer, ctx.language, ctx.assets.to_site) for layer in layers],
+        tables=tables, total=total, open_list=total <= OPEN_LIST_MAX,
         updated=_when(ctx), updated_iso=ctx.built_at.isoformat(timespec="seconds"),
         language_names=i18n.LANGUAGE_NAMES, languages=i18n.LANGUAGES,
+        favicon=ctx.assets.own("favicon.svg"),
     )
     return Page(name=name, html=page_html, script=script)
 
@@ -280,5 +287,5 @@ def render_index(ctx: PageContext, layers: list[Layer], downloads: list[dict],
         combined=COMBINED, downloads=downloads, snippet=snippet, updated=_when(ctx),
         updated_iso=ctx.built_at.isoformat(timespec="seconds"),
         language_names=i18n.LANGUAGE_NAMES, languages=i18n.LANGUAGES,
-        css=ctx.assets.own(OWN_CSS),
+        css=ctx.assets.own(OWN_CSS), favicon=ctx.assets.own("favicon.svg"),
     )

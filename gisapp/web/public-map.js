@@ -59,6 +59,7 @@
   }
 
   function load(map, groups) {
+    performance.mark("gisapp-map-load");
     var tables = document.querySelectorAll("table[data-layer]");
     var byRow = new Map();
     Array.prototype.forEach.call(tables, function (table) {
@@ -90,7 +91,15 @@
       });
     });
     map.getContainer().setAttribute("data-ready", "true");
+    performance.mark("gisapp-map-ready");
   }
+
+  // "skip the map" leads to the list: open it when it is closed (long lists start closed)
+  document.addEventListener("click", function (event) {
+    var skip = event.target.closest(".gm-skip");
+    var list = document.getElementById("gm-list");
+    if (skip && list) list.open = true;
+  });
 
   window.gisappPublicMap = { load: load };
 })();
