@@ -76,6 +76,14 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def cmdline(pid: int) -> str:
+    """A process's command line ("postgres: user database host state" for a backend)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
 def cpu_seconds(pids: list[int]) -> float:
     """User + system CPU time of these processes so far."""
     total = 0
@@ -161,7 +169,10 @@ def gisapp_server(owner_url: str, port: int) -> Server:
     """gisapp's app factory under uvicorn; it connects as gisapp_app (derived from the
     owner's URL, see gisapp/database.py)."""
     env = {**os.environ, "GISAPP_DATABASE__URL": owner_url,
-           "GISAPP_SERVER__PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
+           "GISAPP_SERVER__PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+           # the public maps' builder would read all 1M assets in each worker at start (and
+           # write maps into the working tree): not what is measured here
+           "GISAPP_MAPS__AUTO_BUILD": "false"}
     cmd = [sys.executable, "-m", "uvicorn", "gisapp.app:create_app", "--factory",
            "--port", str(port), *UVICORN_FLAGS]
     return Server("gisapp", cmd, env, port, "/healthz", ROOT)
@@ -177,6 +188,8 @@ def tipg_server(python: Path, owner_url: str, schema: str, port: int) -> Server:
         # the catalog is static here; tipg's periodic refresh (every 300 s, a scan of each
         # view for its extents) would otherwise land in the middle of a measurement
         "TIPG_CATALOG_TTL": "0",
+        # the same tile buffer as gisapp's (gisapp/ogc/tiles_sql.py: BUFFER)
+        "TIPG_TILE_BUFFER": "64",
     })
     cmd = [str(python), "-m", "uvicorn", "tipg.main:app", "--port", str(port), *UVICORN_FLAGS]
     # its own folder: pydantic-settings reads a .env of the working directory

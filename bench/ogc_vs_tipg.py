@@ -56,7 +56,7 @@ BOX_M = 500.0
 ZOOM = 14
 LIMIT = 100
 STATES = ("active", "defective", "out_of_service")  # what the public may see
-SYSTEMS = ("gisapp", "tipg", "floor")
+SYSTEMS = ("gisapp", "tipg", "floor", "floor-owner")
 
 
 def log(message: str) -> None:
@@ -228,26 +228,32 @@ def check_same(gisapp: str, tipg: str, box, tile, tile_properties: str) -> dict:
                  for f in layer["features"]}
         t_ids = {str(f["properties"]["id"]) for layer in mapbox_vector_tile.decode(t_tile.content).values()
                  for f in layer["features"]}
-        out["tiles"] = {"tile": tile, "features": len(g_ids), "tipg_features": len(t_ids),
-                        "same": g_ids == t_ids}
-        if not out["tiles"]["same"]:
-            log(f"  note: tile {tile} has {len(g_ids)} features from gisapp, {len(t_ids)} from "
-                f"tipg ({len(g_ids - t_ids)} only in gisapp, {len(t_ids - g_ids)} only in tipg)")
+        # gisapp also takes the features of the tile's buffer (64/4096 on each side) into
+        # the tile, tipg only those inside it: tipg's must be a subset of gisapp's
+        out["tiles"] = {"tile": tile, "gisapp_features": len(g_ids), "tipg_features": len(t_ids),
+                        "tipg_subset_of_gisapp": t_ids <= g_ids,
+                        "gisapp_bytes": len(g_tile.content), "tipg_bytes": len(t_tile.content)}
+        if not t_ids <= g_ids or len(g_ids) > 1.1 * len(t_ids):
+            raise SystemExit(f"tile {tile}: {len(g_ids)} features from gisapp, {len(t_ids)} from "
+                             f"tipg ({len(t_ids - g_ids)} only in tipg)")
     return out
 
 
 # --- measuring --------------------------------------------------------------------------------
 
 class CpuMeter:
-    """CPU seconds used during a window by the server, PostgreSQL, the client and the rest
-    of the machine (other engineers' work shows up in "other")."""
+    """CPU seconds used during a window by the server, PostgreSQL (the bench database's
+    backends), the client and the rest of the machine (other engineers' work, and the
+    cluster's background writers, show up in "other")."""
 
     def __init__(self, postmaster: int, server: ogc_servers.Server | None):
         self.postmaster = postmaster
         self.server = server
 
     def _sample(self) -> dict:
-        pg = [self.postmaster, *ogc_servers._children(self.postmaster)]
+        # only the backends of the bench database: the cluster is shared with others' work
+        pg = [p for p in ogc_servers._children(self.postmaster)
+              if ogc_servers.cmdline(p).find(f" {ogc_data.BENCH_DB} ") > 0]
         own = os.times()
         child = resource.getrusage(resource.RUSAGE_CHILDREN)
         return {"t": time.monotonic(), "machine": ogc_servers.machine_busy_seconds(),
@@ -285,17 +291,22 @@ def run_wrk(base: str, paths: list[str], connections: int, seconds: float,
 
 
 async def measure_floor(url: str, mid: uuid.UUID, kind: str, boxes, tiles, concurrency: int,
-                        seconds: float, warmup: float, meter: CpuMeter) -> dict:
-    setup = [("SET ROLE gisapp_public", []),
-             ("SELECT set_config('gisapp.municipality_id', $1, false)", [str(mid)]),
-             ("SET plan_cache_mode = force_custom_plan", [])]
+                        seconds: float, warmup: float, meter: CpuMeter, as_owner: bool) -> dict:
+    """gisapp's statements straight from asyncpg: as the public role under row-level
+    security (``floor``: what gisapp's public request runs), or as the owner, who bypasses
+    it (``floor-owner``: what PostGIS does with the same statement without RLS)."""
     from gisapp.database import app_url as make_app_url
     from gisapp.settings import DatabaseSettings, Settings
 
-    app_url = make_app_url(Settings(database=DatabaseSettings(url=url))).replace(
-        "postgresql+asyncpg://", "postgresql://")
+    setup = [("SET plan_cache_mode = force_custom_plan", [])]
+    dsn = url
+    if not as_owner:
+        setup += [("SET ROLE gisapp_public", []),
+                  ("SELECT set_config('gisapp.municipality_id', $1, false)", [str(mid)])]
+        dsn = make_app_url(Settings(database=DatabaseSettings(url=url))).replace(
+            "postgresql+asyncpg://", "postgresql://")
     return await ogc_floor.run_floor(
-        app_url, setup, floor_query(kind, mid, boxes, tiles),
+        dsn, setup, floor_query(kind, mid, boxes, tiles),
         column="body" if kind == "items" else "mvt", concurrency=concurrency,
         duration=seconds, warmup=warmup, on_start=meter.start, on_stop=meter.stop)
 
@@ -306,9 +317,17 @@ def _ms(us: float) -> str:
     return f"{us / 1000:.1f}"
 
 
+def cpu_per_request(r: dict) -> float:
+    """Milliseconds of CPU the answer cost: server plus PostgreSQL (not the load generator).
+    Steadier than req/s on a machine others share."""
+    return (r["cpu"]["server"] + r["cpu"]["postgres"]) * 1000 / max(r["requests"], 1)
+
+
 def table(results: dict) -> str:
-    rows = [f"{'case':<14}{'system':<8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'KB/resp':>9}"
-            f"{'errors':>8}  CPU ms/req: server  postgres  client  other"]
+    """The figures per case and system, then gisapp's ratios against tipg and the floor."""
+    rows = [f"{'case':<11}{'system':<12}{'req/s':>7}{'p50 ms':>8}{'p99 ms':>8}{'KB/resp':>8}"
+            f"{'errors':>7} | CPU ms/req:{'server':>7}{'postgres':>9}{'=answer':>8}"
+            f"{'client':>7}{'other':>6}"]
     for case, systems in results["cases"].items():
         for name in SYSTEMS:
             r = systems.get(name)
@@ -318,31 +337,47 @@ def table(results: dict) -> str:
             cpu = r["cpu"]
             errors = sum(r["errors"].values())
             rows.append(
-                f"{case:<14}{name:<8}{r['rps']:>9.0f}{_ms(r['latency_us']['p50']):>9}"
-                f"{_ms(r['latency_us']['p99']):>9}{r['bytes'] / n / 1024:>9.1f}{errors:>8}"
-                f"  {'':>11}{cpu['server'] * 1000 / n:>7.2f}{cpu['postgres'] * 1000 / n:>10.2f}"
-                f"{cpu['client'] * 1000 / n:>8.2f}{cpu['other'] * 1000 / n:>7.2f}")
+                f"{case:<11}{name:<12}{r['rps']:>7.0f}{_ms(r['latency_us']['p50']):>8}"
+                f"{_ms(r['latency_us']['p99']):>8}{r['bytes'] / n / 1024:>8.1f}{errors:>7} |"
+                f"{'':>11}{cpu['server'] * 1000 / n:>7.2f}{cpu['postgres'] * 1000 / n:>9.2f}"
+                f"{cpu_per_request(r):>8.2f}{cpu['client'] * 1000 / n:>7.2f}"
+                f"{cpu['other'] * 1000 / n:>6.2f}")
         rows.append("")
-    rows.append(f"{'case':<14}{'gisapp/tipg req/s':>19}{'p99 gisapp/tipg':>17}"
-                f"{'floor/gisapp req/s':>20}{'p50 gisapp/floor':>18}   goals: >=1, <=1, <=1.3")
-    for case, ratios in results["ratios"].items():
-        def f(key):
-            v = ratios.get(key)
-            return "—" if v is None else f"{v:.2f}"
-        rows.append(f"{case:<14}{f('throughput_vs_tipg'):>19}{f('p99_vs_tipg'):>17}"
-                    f"{f('floor_vs_gisapp'):>20}{f('p50_vs_floor'):>18}")
+    head = [("case", "", "goal"), ("gisapp/tipg", "req/s", ">= 1"),
+            ("p99 gisapp", "/tipg", "<= 1"), ("floor/gisapp", "req/s", "<= 1.3"),
+            ("p50 gisapp", "/floor", ""), ("CPU/answer", "gisapp/floor", "<= 1.3"),
+            ("CPU/answer", "gisapp/tipg", "<= 1"), ("floor-owner", "/gisapp req/s", "")]
+    widths = [11] + [14] * (len(head) - 1)
+    for line in range(3):
+        rows.append("".join(f"{h[line]:<{w}}" if i == 0 else f"{h[line]:>{w}}"
+                            for i, (h, w) in enumerate(zip(head, widths))))
+    keys = ["throughput_vs_tipg", "p99_vs_tipg", "floor_vs_gisapp", "p50_vs_floor",
+            "cpu_vs_floor", "cpu_vs_tipg", "floor_owner_vs_gisapp"]
+    for case, ratio in results["ratios"].items():
+        cells = ["—" if ratio.get(k) is None else f"{ratio[k]:.2f}" for k in keys]
+        rows.append(f"{case:<11}" + "".join(f"{c:>14}" for c in cells))
     return "\n".join(rows)
 
 
 def ratios(systems: dict) -> dict:
+    """gisapp against tipg and against the floor (None where a side has no figure)."""
     g, t, f = systems.get("gisapp"), systems.get("tipg"), systems.get("floor")
+    o = systems.get("floor-owner")
+
+    def div(a: float, b: float) -> float | None:
+        return a / b if a and b else None
+
     out = {}
     if g and t:
-        out["throughput_vs_tipg"] = g["rps"] / t["rps"]
-        out["p99_vs_tipg"] = g["latency_us"]["p99"] / t["latency_us"]["p99"]
+        out["throughput_vs_tipg"] = div(g["rps"], t["rps"])
+        out["p99_vs_tipg"] = div(g["latency_us"]["p99"], t["latency_us"]["p99"])
+        out["cpu_vs_tipg"] = div(cpu_per_request(g), cpu_per_request(t))
     if g and f:
-        out["floor_vs_gisapp"] = f["rps"] / g["rps"]
-        out["p50_vs_floor"] = g["latency_us"]["p50"] / f["latency_us"]["p50"]
+        out["floor_vs_gisapp"] = div(f["rps"], g["rps"])
+        out["p50_vs_floor"] = div(g["latency_us"]["p50"], f["latency_us"]["p50"])
+        out["cpu_vs_floor"] = div(cpu_per_request(g), cpu_per_request(f))
+    if g and o:
+        out["floor_owner_vs_gisapp"] = div(o["rps"], g["rps"])
     return out
 
 
@@ -358,6 +393,10 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--warmup", type=float, help="warm-up seconds per case (default 3; quick 2)")
     p.add_argument("--clients", default="16,64", help="concurrent clients, comma-separated")
     p.add_argument("--cases", default="items,tiles", help="items and/or tiles")
+    p.add_argument("--leakproof", action="store_true",
+                   help="mark PostGIS's && (geometry_overlaps) LEAKPROOF in the bench database "
+                   "for this run (restored afterwards), so that row-level-security queries can "
+                   "use the GiST index: the proposed fix, measured before it is in a migration")
     p.add_argument("--json", type=Path, help="where to write the figures "
                    "(default bench/results/ogc_vs_tipg-<time>.json)")
     return p.parse_args()
@@ -376,10 +415,28 @@ async def _postmaster(url: str) -> int:
     conn = await asyncpg.connect(url)
     try:
         backend = await conn.fetchval("SELECT pg_backend_pid()")
+        stat = Path(f"/proc/{backend}/stat").read_text()  # while the backend lives
     finally:
         await conn.close()
-    stat = Path(f"/proc/{backend}/stat").read_text()
     return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+OVERLAPS = "geometry_overlaps(geometry, geometry)"  # the function of the && operator
+
+
+async def leakproof(url: str, wanted: bool | None) -> tuple[bool, bool]:
+    """Whether ``&&`` is LEAKPROOF in the bench database (before, now); with ``wanted``
+    set, make it so. Under row-level security PostgreSQL uses an index only for quals
+    whose functions are leakproof; PostGIS does not mark ``&&`` so."""
+    conn = await asyncpg.connect(url)
+    try:
+        before = await conn.fetchval(
+            f"SELECT proleakproof FROM pg_proc WHERE oid = '{OVERLAPS}'::regprocedure")
+        if wanted is not None and wanted != before:
+            await conn.execute(f"ALTER FUNCTION {OVERLAPS} {'' if wanted else 'NOT '}LEAKPROOF")
+        return before, before if wanted is None else wanted
+    finally:
+        await conn.close()
 
 
 async def _municipality(url: str) -> uuid.UUID:
@@ -406,6 +463,9 @@ def main() -> None:
     postmaster = asyncio.run(_postmaster(url))
     boxes, tiles = random_boxes(2000), random_tiles(1000)
     attr_columns = asyncio.run(tipg_views(url, mid))
+    was_leakproof, now_leakproof = asyncio.run(leakproof(url, True if args.leakproof else None))
+    log(f"&& (geometry_overlaps) LEAKPROOF: {now_leakproof}"
+        + (" (set by --leakproof for this run)" if now_leakproof != was_leakproof else ""))
     tile_properties = ",".join(["id", "code", "name", "type", "status", *attr_columns[COLLECTION]])
 
     servers: dict[str, ogc_servers.Server] = {}
@@ -422,7 +482,9 @@ def main() -> None:
             "started": started.isoformat(timespec="seconds"), "machine_cores": os.cpu_count(),
             "load_before": uptime_before, "assets": ogc_data.TOTAL, "collection": COLLECTION,
             "box_m": BOX_M, "limit": LIMIT, "zoom": ZOOM, "seconds": seconds, "warmup": warmup,
-            "workers": ogc_servers.WORKERS, "tipg": ogc_servers.TIPG_VERSION, "cases": {},
+            "workers": ogc_servers.WORKERS, "tipg": ogc_servers.TIPG_VERSION,
+            "overlaps_leakproof": now_leakproof,
+            "leakproof_set_by_bench": now_leakproof != was_leakproof, "cases": {},
             "ratios": {},
         }
         if {"gisapp", "tipg"} <= set(servers):
@@ -440,10 +502,10 @@ def main() -> None:
                     if name not in only:
                         continue
                     log(f"{case}: {name} …")
-                    if name == "floor":
+                    if name.startswith("floor"):
                         meter = CpuMeter(postmaster, None)
                         r = asyncio.run(measure_floor(url, mid, kind, boxes, tiles, c, seconds,
-                                                      warmup, meter))
+                                                      warmup, meter, name == "floor-owner"))
                     else:
                         server = servers[name]
                         paths = (gisapp_paths(kind, boxes, tiles) if name == "gisapp"
@@ -464,6 +526,8 @@ def main() -> None:
     finally:
         for server in servers.values():
             server.stop()
+        if now_leakproof != was_leakproof:
+            asyncio.run(leakproof(url, was_leakproof))
 
     results["load_after"] = Path("/proc/loadavg").read_text().split()[:3]
     results["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
