@@ -17,6 +17,7 @@ from gisapp.errors import install_handlers
 from gisapp.exports.router import router as exports_router
 from gisapp.field_app import install_field_app
 from gisapp.health import router as health_router
+from gisapp.imports.router import router as imports_router
 from gisapp.maintenance.photos_router import router as photos_router
 from gisapp.maintenance.router import router as maintenance_router
 from gisapp.municipalities.router import router as municipalities_router
@@ -71,7 +72,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     for router in (health_router, auth_router, municipalities_router, types_router, assets_router,
                    maintenance_router, users_router, tokens_router, tags_router, scan_router,
                    photos_router, labels_router, spatial_router,
-                   exports_router):
+                   exports_router, imports_router):
         app.include_router(router)
     install_ogc(app)
     install_pages(app)

@@ -8,6 +8,8 @@ admin of another municipality. Every case runs in its own rolled-back transactio
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import text
 
@@ -72,7 +74,17 @@ ACCESS: dict[tuple[str, str], tuple[str | None, dict | None, int]] = {
     ("POST", f"{M}/export"): ("data.export", {"format": "geojson", "types": ["wlan_hotspot"]},
                               200),
     ("GET", f"{M}/export"): ("data.export", None, 200),
+    ("POST", f"{M}/imports"): ("data.import", "IMPORT", 201),
+    ("GET", f"{M}/imports"): ("data.import", None, 200),
+    ("GET", f"{M}/imports/{{import_id}}"): ("data.import", None, 200),
+    ("POST", f"{M}/imports/{{import_id}}/commit"): ("data.import", None, 200),
 }
+# a Freifunk meshviewer file with one node in Musterdorf: the smallest complete import
+MESH = json.dumps({"nodes": [{"node_id": "c0ffee000001", "hostname": "matrix",
+                              "location": {"longitude": 7.283, "latitude": 49.929}}]}).encode()
+REPORT = json.dumps({"format": "meshviewer", "rows": 1, "crs": "EPSG:4326", "candidates": 1,
+                     "not_mapped": 0, "valid": 1, "create": 1, "update": 0, "types": {},
+                     "errors": 0, "warnings": 0, "problems": [], "problems_truncated": False})
 # Endpoints outside a municipality, with their own rules (tested in test_auth.py)
 OUTSIDE = {("POST", "/api/v1/municipalities"), ("GET", "/api/v1/scan/{token}"), ("POST", "/api/v1/auth/login"),
            ("POST", "/api/v1/auth/logout"), ("GET", "/api/v1/auth/me")}
@@ -124,7 +136,14 @@ async def test_access(method, path, caller, make_client, other, connection):
         "INSERT INTO photo (municipality_id, record_id, content_type, size, sha256, data)"
         " SELECT municipality_id, id, 'image/jpeg', 4, 'x', '\\xffd8ffd9'::bytea"
         " FROM maintenance_record WHERE id = :r RETURNING id"), {"r": record_id})
+    import_id = await connection.scalar(text(
+        "INSERT INTO import_job (municipality_id, format, options, report, upload, size, sha256)"
+        " SELECT id, 'meshviewer', '{}', CAST(:r AS jsonb), :u, :n, 'x'"
+        " FROM municipality WHERE slug = 'demo' RETURNING id"),
+        {"r": REPORT, "u": MESH, "n": len(MESH)})
     files = None
+    if body == "IMPORT":
+        body, files = None, {"file": ("nodes.json", MESH, "application/json")}
     if body == "ASSET":
         body = {"asset_id": str(ids.asset_id)}
     elif body == "CAPTURE":
@@ -134,7 +153,7 @@ async def test_access(method, path, caller, make_client, other, connection):
         body, files = None, {"file": ("p.jpg", b"\xff\xd8\xff\xe0" + b"\0" * 64, "image/jpeg")}
     url = path.format(municipality="demo", asset_id=ids.asset_id, user_id=ids.user_id,
                       token_id=ids.token_id, code="street_light", tag_id=tag_id,
-                      record_id=record_id, photo_id=photo_id)
+                      record_id=record_id, photo_id=photo_id, import_id=import_id)
     if caller == "other-admin":
         client = other["client"]("admin")
     else:

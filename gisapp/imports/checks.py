@@ -1,0 +1,254 @@
+"""The dry run: every mapped row checked before anything is written.
+
+Geometry (decodable, finite, valid, of the type's kind, transformable, where its CRS is
+used, inside the municipality's boundary give or take the tolerance), attributes against
+the type's JSON Schema, external ids (twice in the file; belonging to an existing asset
+of another type). Columnar where it matters (shapely/pyproj on whole arrays), so a million
+points take seconds. Errors keep a row out; warnings only inform.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import shapely
+from pyproj import CRS
+from shapely.validation import explain_validity
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gisapp import geo
+from gisapp.asset_types.service import validate_attributes
+from gisapp.errors import GisappError
+from gisapp.imports.mapping import Candidates
+from gisapp.models import AssetType
+from gisapp.municipalities.schemas import MunicipalityRef
+
+KINDS = {0: "point", 4: "point", 1: "line", 5: "line", 3: "polygon", 6: "polygon"}
+MAX_LISTED = 1000
+
+
+@dataclass
+class Plan:
+    """What a commit would write: the good rows, and every problem found."""
+
+    candidates: Candidates
+    geometry: np.ndarray  # EPSG:4326, None for rows with errors
+    attributes_json: list[str | None]
+    ok: np.ndarray  # bool per candidate
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    existing: dict[str, str] = field(default_factory=dict)  # external id → asset code
+    error_count: int = 0
+    warning_count: int = 0
+
+    def problem(self, i: int, field_name: str, reason: str, severity: str = "error") -> None:
+        if severity == "error":
+            self.ok[i] = False
+            self.error_count += 1
+        else:
+            self.warning_count += 1
+        if len(self.problems) < MAX_LISTED:
+            self.problems.append({"row": self.candidates.labels[i], "field": field_name,
+                                  "reason": reason, "severity": severity})
+
+    def report(self, **extra: Any) -> dict[str, Any]:
+        """Counts and the listed problems, as the API and the page show them."""
+        c = self.candidates
+        types: dict[str, int] = {}
+        create = update = 0
+        for i in np.flatnonzero(self.ok):
+            types[c.type_code[i]] = types.get(c.type_code[i], 0) + 1
+            if c.external_id[i] in self.existing:
+                update += 1
+            else:
+                create += 1
+        notes = c.notes[: max(0, MAX_LISTED - len(self.problems))]
+        return {**extra, "candidates": len(c.index), "not_mapped": c.not_mapped,
+                "valid": int(self.ok.sum()), "create": create, "update": update,
+                "types": types, "errors": self.error_count,
+                "warnings": self.warning_count + len(c.notes),
+                "problems": self.problems + notes,
+                "problems_truncated": self.error_count + self.warning_count + len(c.notes)
+                > len(self.problems) + len(notes)}
+
+
+def _metric_crs(muni: MunicipalityRef, lon: float, lat: float) -> int:
+    crs = CRS.from_epsg(muni.working_crs)
+    if crs.is_projected:
+        return muni.working_crs
+    return 32600 + int((lon + 180) // 6) + 1 + (100 if lat < 0 else 0)
+
+
+def _transform(geoms: np.ndarray, src: int, dst: int) -> np.ndarray:
+    if src == dst:
+        return geoms
+    trans = geo.transformer(src, dst)
+    return shapely.transform(geoms, lambda xy: np.column_stack(trans.transform(xy[:, 0], xy[:, 1])))
+
+
+def check_geometry(plan: Plan, srid: int, types: dict[str, AssetType], broken: dict[int, str]):
+    """Decodable, finite, valid, of the type's kind, and in EPSG:4326 where it belongs."""
+    c = plan.candidates
+    geoms = c.geometry
+    for i, geom in enumerate(geoms):
+        if geom is None:
+            plan.problem(i, "geometry", broken.get(c.index[i], "no geometry"))
+    present = np.array([g is not None for g in geoms], dtype=bool)
+    idx = np.flatnonzero(present)
+    sub = geoms[idx]
+    bounds = shapely.bounds(sub) if len(sub) else np.empty((0, 4))
+    finite = np.isfinite(bounds).all(axis=1)
+    empty = shapely.is_empty(sub) if len(sub) else np.empty(0, bool)
+    valid = shapely.is_valid(sub) if len(sub) else np.empty(0, bool)
+    kinds = shapely.get_type_id(sub) if len(sub) else np.empty(0, int)
+    for j, i in enumerate(idx):
+        if empty[j]:
+            plan.problem(i, "geometry", "geometry is empty")
+        elif not finite[j]:
+            plan.problem(i, "geometry.coordinates", "a coordinate is not a finite number")
+        elif not valid[j]:
+            plan.problem(i, "geometry", f"invalid geometry: {explain_validity(sub[j])}")
+        else:
+            asset_type = types.get(c.type_code[i])
+            kind = KINDS.get(int(kinds[j]), "other")
+            if asset_type is not None and kind != asset_type.geometry_kind:
+                plan.problem(i, "geometry", f"type {asset_type.code!r} takes "
+                             f"{asset_type.geometry_kind} geometries, not {sub[j].geom_type}")
+    good = np.flatnonzero(plan.ok)
+    out = np.empty(len(geoms), dtype=object)
+    if len(good):
+        moved = _transform(geoms[good], srid, geo.STORAGE_SRID)
+        lonlat = shapely.bounds(moved)
+        area = geo.area_of_use(srid) if srid != geo.STORAGE_SRID else None
+        for j, i in enumerate(good):
+            minx, miny, maxx, maxy = lonlat[j]
+            if not np.isfinite(lonlat[j]).all():
+                plan.problem(i, "geometry.coordinates",
+                             f"coordinates cannot be transformed from EPSG:{srid}")
+            elif miny < -90 or maxy > 90 or minx < -180 or maxx > 180:
+                plan.problem(i, "geometry.coordinates",
+                             f"coordinates land at lon {minx:g}, lat {miny:g}, outside the earth")
+            elif area and (minx < area[0] - 2 or maxx > area[2] + 2 or miny < area[1] - 2
+                           or maxy > area[3] + 2):
+                plan.problem(i, "geometry.coordinates",
+                             f"coordinates land at lon {minx:.4f}, lat {miny:.4f}, outside the "
+                             f"area where EPSG:{srid} is used; are x and y swapped?")
+            else:
+                out[i] = moved[j]
+    plan.geometry = out
+
+
+async def check_boundary(session: AsyncSession, plan: Plan, muni: MunicipalityRef,
+                         tolerance_m: float) -> None:
+    """Every vertex within the boundary plus the tolerance (as for single assets)."""
+    if not muni.has_boundary:
+        return
+    good = np.flatnonzero(plan.ok)
+    if not len(good):
+        return
+    wkb = await session.scalar(text("SELECT ST_AsBinary(boundary) FROM municipality WHERE id = :m"),
+                               {"m": muni.id})
+    boundary = shapely.from_wkb(wkb)
+    centre = boundary.centroid
+    metric = _metric_crs(muni, centre.x, centre.y)
+    boundary_m = _transform(np.array([boundary], dtype=object), geo.STORAGE_SRID, metric)[0]
+    allowed = boundary_m.buffer(tolerance_m)
+    shapely.prepare(allowed)
+    geoms_m = _transform(plan.geometry[good], geo.STORAGE_SRID, metric)
+    inside = shapely.contains(allowed, geoms_m) | shapely.covers(allowed, geoms_m)
+    for j in np.flatnonzero(~inside):
+        points = shapely.points(shapely.get_coordinates(geoms_m[j]))
+        distance = float(shapely.distance(boundary_m, points).max())
+        plan.problem(good[j], "geometry", f"lies {distance:.0f} m outside the boundary of "
+                     f"{muni.name} (tolerance {tolerance_m:g} m)")
+
+
+def check_attributes(plan: Plan, types: dict[str, AssetType]) -> None:
+    """Each distinct attribute object validated once against its type's schema."""
+    c = plan.candidates
+    seen: dict[tuple[str, str], list[dict[str, str]] | None] = {}
+    jsons: list[str | None] = [None] * len(c.index)
+    for i, attrs in enumerate(c.attributes):
+        asset_type = types.get(c.type_code[i])
+        if asset_type is None:
+            plan.problem(i, "type", f"unknown asset type {c.type_code[i]!r} (add it first)")
+            continue
+        doc = json.dumps(attrs, sort_keys=True, ensure_ascii=False)
+        key = (asset_type.code, doc)
+        if key not in seen:
+            try:
+                validate_attributes(asset_type, attrs)
+                seen[key] = None
+            except GisappError as exc:
+                seen[key] = exc.details or [{"field": exc.field or "attributes",
+                                             "reason": exc.message}]
+        for detail in seen[key] or ():
+            plan.problem(i, detail["field"], detail["reason"])
+        jsons[i] = doc
+    plan.attributes_json = jsons
+
+
+def check_duplicates(plan: Plan) -> None:
+    """An external id twice: the same row again is imported once (warning); different
+    rows with one id cannot both be that asset (error)."""
+    c = plan.candidates
+    first: dict[str, int] = {}
+    for i, ext in enumerate(c.external_id):
+        if ext is None:
+            continue
+        if ext not in first:
+            first[ext] = i
+            continue
+        j = first[ext]
+        same = (c.name[i] == c.name[j] and plan.attributes_json[i] == plan.attributes_json[j]
+                and _same_geometry(plan.geometry[i], plan.geometry[j]))
+        if same:
+            plan.problem(i, "external_id", f"the same as row {c.labels[j]}; imported once",
+                         "warning")
+            plan.ok[i] = False
+        else:
+            plan.problem(i, "external_id", f"external id {ext!r} also in row {c.labels[j]} "
+                         "with other values")
+
+
+def _same_geometry(a, b) -> bool:
+    return a is not None and b is not None and shapely.equals_exact(a, b, 1e-9)
+
+
+async def check_existing(session: AsyncSession, plan: Plan, muni: MunicipalityRef) -> None:
+    """External ids that exist already: updates, unless the asset has another type."""
+    c = plan.candidates
+    ids = sorted({e for e in c.external_id if e is not None})
+    if not ids:
+        return
+    rows = await session.execute(
+        text("SELECT external_id, type_code, code FROM asset"
+             " WHERE municipality_id = :m AND external_id = ANY(:ids)"),
+        {"m": muni.id, "ids": ids})
+    found = {r.external_id: (r.type_code, r.code) for r in rows}
+    for i, ext in enumerate(c.external_id):
+        if ext in found:
+            type_code, code = found[ext]
+            if type_code != c.type_code[i]:
+                plan.problem(i, "external_id", f"external id {ext!r} belongs to {code}, an "
+                             f"asset of type {type_code!r}")
+            else:
+                plan.existing[ext] = code
+
+
+async def check(session: AsyncSession, candidates: Candidates, srid: int,
+                types: dict[str, AssetType], broken: dict[int, str], muni: MunicipalityRef,
+                tolerance_m: float) -> Plan:
+    """All checks, in the order that reports the most useful reason first."""
+    n = len(candidates.index)
+    plan = Plan(candidates=candidates, geometry=np.empty(n, dtype=object),
+                attributes_json=[None] * n, ok=np.ones(n, dtype=bool))
+    check_geometry(plan, srid, types, broken)
+    await check_boundary(session, plan, muni, tolerance_m)
+    check_attributes(plan, types)
+    check_duplicates(plan)
+    await check_existing(session, plan, muni)
+    return plan

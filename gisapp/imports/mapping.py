@@ -1,0 +1,147 @@
+"""From source rows to asset fields: the field mapping, its defaults, and value coercion.
+
+Known formats (OSM, the charging register, meshviewer) come with presets
+(:mod:`gisapp.imports.presets`); other files map columns by name: an explicit mapping, or
+the columns whose names are the type's attribute names, ``external_id``/``id`` and
+``name``. Values are coerced to what the type's schema asks (``"36"`` → 36 for a number,
+``"ja"`` → true); what still does not fit is reported by the schema check, per row.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from gisapp.imports.source import SourceTable, number
+from gisapp.imports.uploads import UploadRejected
+from gisapp.models import AssetType
+
+EXTERNAL_ID_NAMES = ("external_id", "ext_id", "externe_id", "id", "osm_id", "objectid", "uuid")
+NAME_NAMES = ("name", "bezeichnung", "title", "titel")
+TRUE = {"true", "yes", "ja", "oui", "1", "y", "j", "wahr"}
+FALSE = {"false", "no", "nein", "non", "0", "n", "falsch"}
+
+
+class FieldMapping(BaseModel):
+    """How source columns become asset fields (all optional; defaults are guessed)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: str | None = Field(default=None, description="Asset type of every row (files that "
+                             "do not say it themselves, i.e. all but OSM/register/meshviewer)")
+    external_id: str | None = Field(default=None, description="Column with the source's id: "
+                                    "a re-import updates the asset with that id")
+    name: str | None = Field(default=None, description="Column with the asset's name")
+    attributes: dict[str, str] | None = Field(
+        default=None, description="Attribute → column; default: columns named like attributes")
+    x: str | None = Field(default=None, description="CSV: column of x/longitude")
+    y: str | None = Field(default=None, description="CSV: column of y/latitude")
+    crs: str | None = Field(default=None, description="EPSG code of the coordinates when the "
+                            "file does not say it (CSV x/y) or says it wrong")
+    layer: str | None = Field(default=None, description="GeoPackage layer")
+    osm: dict[str, str] | None = Field(
+        default=None, description="OSM: more tag rules, 'key=value' or 'key=*' → type code")
+
+
+@dataclass
+class Candidates:
+    """Mapped rows, one list entry per row that is meant to become an asset."""
+
+    index: list[int] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    type_code: list[str | None] = field(default_factory=list)
+    external_id: list[str | None] = field(default_factory=list)
+    name: list[str] = field(default_factory=list)
+    attributes: list[dict[str, Any]] = field(default_factory=list)
+    installed_on: list[date | None] = field(default_factory=list)
+    geometry: np.ndarray | None = None
+    notes: list[dict[str, Any]] = field(default_factory=list)  # warnings made while mapping
+    not_mapped: int = 0
+
+    def add(self, index: int, label: str, type_code: str | None, external_id: str | None,
+            name: str | None, attributes: dict[str, Any], installed_on: date | None = None):
+        self.index.append(index)
+        self.labels.append(label)
+        self.type_code.append(type_code)
+        self.external_id.append(external_id)
+        self.name.append((name or "").strip()[:200])
+        self.attributes.append(attributes)
+        self.installed_on.append(installed_on)
+
+    def note(self, label: str, field_name: str, reason: str) -> None:
+        self.notes.append({"row": label, "field": field_name, "reason": reason,
+                           "severity": "warning"})
+
+
+def empty(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) \
+        or (isinstance(value, str) and not value.strip())
+
+
+def coerce(value: Any, prop: dict[str, Any]) -> Any:
+    """A cell as the JSON type the schema property asks for, when it can be."""
+    kind = prop.get("type")
+    if isinstance(value, np.generic):
+        value = value.item()
+    if kind in ("number", "integer"):
+        num = number(value)
+        if num is None or not math.isfinite(num):
+            return value
+        return int(num) if kind == "integer" and num.is_integer() else num
+    if kind == "boolean" and not isinstance(value, bool):
+        text = str(value).strip().lower()
+        return True if text in TRUE else False if text in FALSE else value
+    if kind == "string" and not isinstance(value, str):
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
+    if kind == "array" and isinstance(value, str):
+        items = [v.strip() for v in value.split(";") if v.strip()]
+        return [coerce(v, prop.get("items") or {}) for v in items]
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+def _guess(columns: list[str], names: tuple[str, ...]) -> str | None:
+    lower = {c.lower(): c for c in columns}
+    return next((lower[n] for n in names if n in lower), None)
+
+
+def generic(table: SourceTable, mapping: FieldMapping, types: dict[str, AssetType]) -> Candidates:
+    """Columns → fields for files without a preset; one asset type for all rows."""
+    if not mapping.type:
+        raise UploadRejected("choose the asset type of the rows (type)", field="type")
+    asset_type = types.get(mapping.type)
+    if asset_type is None:
+        raise UploadRejected(f"unknown asset type {mapping.type!r}", field="type")
+    names = list(table.columns)
+    for what in ("external_id", "name"):
+        wanted = getattr(mapping, what)
+        if wanted and wanted not in table.columns:
+            raise UploadRejected(f"no column {wanted!r} in the file", field=f"mapping.{what}")
+    ext_col = mapping.external_id or _guess(names, EXTERNAL_ID_NAMES)
+    name_col = mapping.name or _guess(names, NAME_NAMES)
+    props = asset_type.attribute_schema.get("properties", {})
+    attr_map = mapping.attributes if mapping.attributes is not None else {
+        p: c for c in names for p in props if c.lower() == p.lower()}
+    for attr, col in attr_map.items():
+        if col not in table.columns:
+            raise UploadRejected(f"no column {col!r} in the file", field=f"mapping.attributes.{attr}")
+    ext = table.column(ext_col) if ext_col else [None] * table.count
+    name = table.column(name_col) if name_col else [None] * table.count
+    attr_cols = {attr: table.column(col) for attr, col in attr_map.items()}
+    out = Candidates(geometry=table.geometry)
+    for i in range(table.count):
+        attributes = {attr: coerce(values[i], props.get(attr, {}))
+                      for attr, values in attr_cols.items() if not empty(values[i])}
+        ext_id = None if empty(ext[i]) else coerce(ext[i], {"type": "string"})
+        label = table.labels[i] if table.labels else f"{i + 1}"
+        out.add(i, label, asset_type.code, ext_id, None if empty(name[i]) else str(name[i]),
+                attributes)
+    return out

@@ -1,0 +1,78 @@
+"""What the import API sends and takes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Problem(BaseModel):
+    row: str = Field(description="Row number (CSV: 1 = first data row), feature or OSM id")
+    field: str
+    reason: str
+    severity: Literal["error", "warning"]
+
+
+class ImportReport(BaseModel):
+    """The dry run's findings: counts, and the problems (at most 1,000 listed)."""
+
+    format: str
+    rows: int = Field(description="Rows/features in the file")
+    crs: str
+    candidates: int = Field(description="Rows that are meant to become assets")
+    not_mapped: int = Field(description="Rows no rule maps to an asset type (OSM, nodes "
+                            "without location)")
+    valid: int
+    create: int
+    update: int = Field(description="Rows whose external id exists: they update that asset")
+    types: dict[str, int]
+    errors: int
+    warnings: int
+    problems: list[Problem]
+    problems_truncated: bool
+
+
+class ImportJobOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    status: Literal["checked", "committed"]
+    format: str
+    filename: str
+    size: int
+    created_at: datetime
+    created_by: str | None
+    committed_at: datetime | None
+    committed_by: str | None
+    report: ImportReport
+    result: dict[str, Any] | None = Field(
+        default=None, description="After the commit: created, updated, unchanged, skipped")
+
+
+class CommitRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    skip_invalid: bool = Field(default=False, description="Write the good rows and leave the "
+                               "rows with errors out; otherwise a file with errors is refused")
+
+
+UPLOAD_BODY: dict[str, Any] = {
+    "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "required": ["file"],
+        "properties": {
+            "file": {"type": "string", "format": "binary", "description":
+                     "GeoJSON, GeoPackage, zipped Shapefile, CSV, .osm/.osm.pbf, the "
+                     "charging register CSV or a meshviewer JSON; told apart by content"},
+            "type": {"type": "string", "description": "Asset type of the rows (not needed "
+                     "for OSM, the register and meshviewer)"},
+            "crs": {"type": "string", "description": "EPSG code of the coordinates when the "
+                    "file does not say it, e.g. 25832"},
+            "layer": {"type": "string", "description": "GeoPackage layer"},
+            "mapping": {"type": "string", "description": "Field mapping as JSON: "
+                        '{"external_id": "ID", "name": "Bez", "attributes": {"power_w": "W"}, '
+                        '"x": "RW", "y": "HW", "osm": {"leisure=playground": "playground"}}'},
+        }}}}},
+}
