@@ -197,7 +197,7 @@ def check_duplicates(plan: Plan) -> None:
     c = plan.candidates
     first: dict[str, int] = {}
     for i, ext in enumerate(c.external_id):
-        if ext is None:
+        if ext is None or not plan.ok[i]:
             continue
         if ext not in first:
             first[ext] = i

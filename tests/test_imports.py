@@ -1,0 +1,196 @@
+"""Imports through the API: dry run, commit, re-import, all-or-nothing, CRS round trips."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import pytest
+import shapely
+from pyproj import Transformer
+from sqlalchemy import text
+
+from tests.imports_helpers import add_municipality, commit, upload
+
+DEMO = "/api/v1/municipalities/demo"
+# spots inside Musterdorf, lon/lat
+SPOTS = [(7.2830, 49.9290), (7.2841, 49.9302), (7.2815, 49.9281)]
+TO_25832 = Transformer.from_crs(4326, 25832, always_xy=True)
+
+
+def geojson_25832(rows: list[dict]) -> bytes:
+    """A FeatureCollection in EPSG:25832, named the GeoJSON-2008 way (as QGIS writes it)."""
+    features = []
+    for (lon, lat), props in zip(SPOTS, rows):
+        x, y = TO_25832.transform(lon, lat)
+        features.append({"type": "Feature", "properties": props,
+                         "geometry": {"type": "Point", "coordinates": [x, y]}})
+    return json.dumps({"type": "FeatureCollection", "features": features, "crs": {
+        "type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25832"}}}).encode()
+
+
+LIGHTS = [{"id": "KAT-1", "name": "Leuchte Kirchweg", "lamp_technology": "LED", "power_w": 36},
+          {"id": "KAT-2", "name": "Leuchte Schulstraße", "lamp_technology": "HPS", "power_w": 70}]
+
+
+async def test_geojson_in_25832_dry_run_writes_nothing_then_commit_round_trips(client, count):
+    before = (await count("asset"), await count("asset_history"))
+    r = await upload(client, "demo", "kataster.geojson", geojson_25832(LIGHTS), type="street_light")
+    assert r.status_code == 201, r.text
+    job = r.json()
+    report = job["report"]
+    assert job["status"] == "checked" and report["format"] == "geojson"
+    assert report["crs"] == "EPSG:25832" and report["create"] == 2 and report["errors"] == 0
+    assert (await count("asset"), await count("asset_history")) == before
+    r = await commit(client, "demo", job["id"])
+    assert r.status_code == 200, r.text
+    assert r.json()["result"] == {"created": 2, "updated": 0, "unchanged": 0, "skipped": 0}
+    assert await count("asset") == before[0] + 2
+    assert await count("asset_history") == before[1] + 2  # the trigger saw every insert
+    page = (await client.get(f"{DEMO}/assets", params={"q": "Leuchte Kirchweg",
+                                                       "crs": "EPSG:25832"})).json()
+    item = page["items"][0] if "items" in page else page[0]
+    x, y = TO_25832.transform(*SPOTS[0])
+    assert item["geometry"]["coordinates"] == pytest.approx([x, y], abs=0.01)
+    assert item["attributes"] == {"lamp_technology": "LED", "power_w": 36}
+    assert item["external_id"] == "KAT-1" and item["code"].startswith("SL-")
+    assert item["public"] is True and item["created_by"] == "token:test-admin"
+
+
+async def test_reimport_updates_by_external_id(client, count, connection):
+    r = await upload(client, "demo", "a.geojson", geojson_25832(LIGHTS), type="street_light")
+    await commit(client, "demo", r.json()["id"])
+    assets = await count("asset")
+    changed = [{**LIGHTS[0], "power_w": 24}, LIGHTS[1]]
+    r = await upload(client, "demo", "a.geojson", geojson_25832(changed), type="street_light")
+    report = r.json()["report"]
+    assert report["create"] == 0 and report["update"] == 2
+    r = await commit(client, "demo", r.json()["id"])
+    assert r.json()["result"] == {"created": 0, "updated": 1, "unchanged": 1, "skipped": 0}
+    assert await count("asset") == assets
+    row = (await connection.execute(text(
+        "SELECT a.version, a.attributes, (SELECT array_agg(action ORDER BY id) FROM asset_history h"
+        " WHERE h.asset_id = a.id) AS actions FROM asset a WHERE external_id = 'KAT-1'"))).one()
+    assert row.version == 2 and row.attributes["power_w"] == 24
+    assert row.actions == ["create", "update"]
+
+
+async def test_all_or_nothing_on_a_bad_row(client, count):
+    bad = [LIGHTS[0], {**LIGHTS[1], "power_w": "viel"}]
+    r = await upload(client, "demo", "bad.geojson", geojson_25832(bad), type="street_light")
+    report = r.json()["report"]
+    assert report["errors"] == 1 and report["valid"] == 1
+    problem = report["problems"][0]
+    assert problem["row"] == "2" and problem["field"] == "attributes.power_w"
+    before = await count("asset")
+    r = await commit(client, "demo", r.json()["id"])
+    assert r.status_code == 422 and "1 rows have errors" in r.json()["detail"][0]["reason"] \
+        or r.json()["detail"][0]["field"].startswith("row 2")
+    assert await count("asset") == before
+    r2 = await commit(client, "demo", (await client.get(f"{DEMO}/imports")).json()[0]["id"],
+                      skip_invalid=True)
+    assert r2.status_code == 200 and r2.json()["result"]["created"] == 1
+    assert r2.json()["result"]["skipped"] == 1 and await count("asset") == before + 1
+    again = await commit(client, "demo", r2.json()["id"])
+    assert again.status_code == 409
+
+
+async def test_outside_the_boundary_and_duplicates_are_reported(client):
+    far = geojson_25832([LIGHTS[0], {**LIGHTS[0]}, {**LIGHTS[1], "id": "KAT-1"}])
+    doc = json.loads(far)
+    doc["features"][1]["geometry"]["coordinates"][0] += 20000  # 20 km east
+    r = await upload(client, "demo", "x.geojson", json.dumps(doc).encode(), type="street_light")
+    problems = r.json()["report"]["problems"]
+    reasons = {p["row"]: p["reason"] for p in problems}
+    assert "outside the boundary of Musterdorf" in reasons["2"]
+    assert "also in row 1 with other values" in reasons["3"]
+
+
+async def test_german_csv_with_bom_semicolons_decimal_commas_and_crlf(client, connection):
+    lines = ["Nr;Bezeichnung;Rechtswert;Hochwert;Leistung"]
+    for i, (lon, lat) in enumerate(SPOTS, 1):
+        x, y = TO_25832.transform(lon, lat)
+        lines.append(f"CSV-{i};Leuchte {i};{x:.3f};{y:.3f}".replace(".", ",") + f";{30 + i},5")
+    data = ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8")
+    mapping = {"external_id": "Nr", "name": "Bezeichnung", "attributes": {"power_w": "Leistung"}}
+    r = await upload(client, "demo", "leuchten.csv", data, type="street_light", crs="25832",
+                     mapping=mapping)
+    assert r.status_code == 201, r.text
+    assert r.json()["report"]["format"] == "csv" and r.json()["report"]["create"] == 3
+    assert (await commit(client, "demo", r.json()["id"])).status_code == 200
+    row = (await connection.execute(text(
+        "SELECT name, attributes, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM asset"
+        " WHERE external_id = 'CSV-2'"))).one()
+    assert row.name == "Leuchte 2" and row.attributes == {"power_w": 32.5}
+    assert (row.lon, row.lat) == pytest.approx(SPOTS[1], abs=1e-7)
+
+
+async def test_geopackage_in_2169_round_trip(connection, make_client, tmp_path):
+    """Luxembourg (LUREF, EPSG:2169), a municipality without a boundary."""
+    lux = await add_municipality(connection, make_client, "luxtest", 2169)
+    points = [(77000.125, 75000.5), (77150.25, 75210.75)]
+    gdf = gpd.GeoDataFrame({"ext": ["LU-1", "LU-2"], "name": ["Borne 1", "Borne 2"],
+                            "operator": ["Chargy", "Chargy"]},
+                           geometry=shapely.points(points), crs=2169)
+    path = tmp_path / "bornes.gpkg"
+    gdf.to_file(path, layer="bornes", engine="pyogrio")
+    async with lux:
+        r = await upload(lux, "luxtest", "bornes.gpkg", path.read_bytes(), type="charging_station",
+                         mapping={"external_id": "ext"})
+        assert r.status_code == 201, r.text
+        assert r.json()["report"]["crs"] == "EPSG:2169"
+        assert (await commit(lux, "luxtest", r.json()["id"])).status_code == 200
+        got = (await lux.get("/api/v1/municipalities/luxtest/assets",
+                             params={"crs": "EPSG:2169", "f": "geojson"})).json()
+    coords = {f["properties"]["external_id"]: f["geometry"]["coordinates"] for f in got["features"]}
+    assert coords["LU-1"] == pytest.approx(points[0], abs=0.001)
+    assert coords["LU-2"] == pytest.approx(points[1], abs=0.001)
+    assert {f["properties"]["attributes"]["operator"] for f in got["features"]} == {"Chargy"}
+
+
+async def test_zipped_shapefile(client, tmp_path, count):
+    import zipfile
+
+    gdf = gpd.GeoDataFrame({"id": ["SHP-1"], "name": ["Hotspot Rathaus"], "ssid": ["Musterdorf"]},
+                           geometry=[shapely.Point(*TO_25832.transform(*SPOTS[2]))], crs=25832)
+    gdf.to_file(tmp_path / "hotspots.shp", engine="pyogrio")
+    archive = tmp_path / "hotspots.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        for ext in ("shp", "shx", "dbf", "prj", "cpg"):
+            z.write(tmp_path / f"hotspots.{ext}", f"export/hotspots.{ext}")
+    r = await upload(client, "demo", "hotspots.zip", archive.read_bytes(), type="wlan_hotspot")
+    assert r.status_code == 201, r.text
+    assert r.json()["report"]["format"] == "shapefile" and r.json()["report"]["create"] == 1
+    before = await count("asset")
+    assert (await commit(client, "demo", r.json()["id"])).status_code == 200
+    assert await count("asset") == before + 1
+
+
+async def test_who_may_import(make_client, client):
+    data = geojson_25832(LIGHTS)
+    async with make_client("crew") as crew, make_client(None) as anon, \
+            make_client("planner") as planner:
+        assert (await upload(crew, "demo", "a.geojson", data, type="street_light")).status_code == 403
+        assert (await upload(anon, "demo", "a.geojson", data, type="street_light")).status_code == 401
+        r = await upload(planner, "demo", "a.geojson", data, type="street_light")
+        assert r.status_code == 201
+        assert (await crew.get(f"{DEMO}/imports/{r.json()['id']}")).status_code == 403
+
+
+async def test_other_municipality_sees_no_import(client, other):
+    r = await upload(client, "demo", "a.geojson", geojson_25832(LIGHTS), type="street_light")
+    async with other["client"]("admin") as nb:
+        assert (await nb.get(f"/api/v1/municipalities/nachbarort/imports/{r.json()['id']}")
+                ).status_code == 404
+        assert (await nb.post(f"{DEMO}/imports/{r.json()['id']}/commit")).status_code == 404
+
+
+async def test_bad_mapping_and_missing_type_are_named(client):
+    r = await upload(client, "demo", "a.geojson", geojson_25832(LIGHTS))
+    assert r.status_code == 422 and r.json()["detail"][0]["field"] == "type"
+    r = await upload(client, "demo", "a.geojson", geojson_25832(LIGHTS), type="street_light",
+                     mapping={"name": "Gibtsnicht"})
+    assert r.status_code == 422 and r.json()["detail"][0]["field"] == "mapping.name"
+    r = await upload(client, "demo", "a.geojson", geojson_25832(LIGHTS), type="street_light",
+                     mapping="{kaputt")
+    assert r.status_code == 422 and r.json()["detail"][0]["field"] == "mapping"
