@@ -393,3 +393,14 @@ async def test_embedding_can_be_limited_to_the_municipalitys_site(built, maps_se
         r = await c.get("/maps/demo/de/all-layers.html")
         assert r.status_code == 200
         assert "frame-ancestors https://www.musterdorf.de" in r.headers["content-security-policy"]
+
+
+async def test_a_restart_keeps_a_current_build(built, maps_settings, sessionmaker, connection):
+    stamp = await data.fingerprint(sessionmaker, "demo")
+    await connection.execute(text("RESET ROLE"))
+    sch = MapScheduler(maps_settings)
+    assert not sch.due("demo", stamp, 1000.0)  # built from the same data and inputs
+    assert not MapScheduler(maps_settings).due("demo", stamp + "x", 1000.0)  # changed: quiet first
+    other = maps_settings.model_copy(update={"geo": maps_settings.geo.model_copy(
+        update={"tile_url": "https://tiles.example.org/{z}/{x}/{y}.png"})})
+    assert MapScheduler(other).due("demo", stamp, 1000.0)  # another basemap: build again

@@ -15,6 +15,7 @@ visitor never gets half of one build and half of another.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -33,7 +34,7 @@ from gisapp.public_maps.builder import (
 )
 from gisapp.public_maps.data import Layer, MapData, read_map_data
 from gisapp.settings import Settings
-from gisapp.static import node_modules
+from gisapp.static import OWN_DIR, node_modules
 
 MANIFEST = "build.json"
 
@@ -46,6 +47,22 @@ class BuildResult:
     layers: dict[str, int]  # type -> points
     files: int
     bytes: int
+
+
+def build_inputs(settings: Settings) -> str:
+    """What a build depends on besides the data: the settings it uses and the code, catalogs
+    and templates that write it. A build whose data and inputs are unchanged need not run
+    again (e.g. after a restart)."""
+    digest = hashlib.sha256(json.dumps([
+        settings.geo.tile_url, settings.geo.tile_attribution, settings.geo.tile_attribution_url,
+        settings.geo.tile_max_zoom, settings.maps.licence, settings.maps.licence_url,
+        settings.server.public_base_url, str(node_modules(settings))]).encode())
+    package = Path(__file__).resolve().parent
+    for folder, pattern in [(package, "*.py"), (package.parent / "templates" / "public_maps", "*"),
+                            (OWN_DIR, "public-map.*"), (i18n.LOCALE_DIR, "*/LC_MESSAGES/*.po")]:
+        for path in sorted(folder.glob(pattern)):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def maps_dir(settings: Settings) -> Path:
@@ -136,7 +153,7 @@ def _write_all(data: MapData, settings: Settings, folder: Path) -> int:
     files += _write(folder / MANIFEST, json.dumps({
         "slug": data.slug, "name": data.name, "default_language": data.default_language,
         "built_at": data.built_at.isoformat(timespec="seconds"),
-        "fingerprint": data.fingerprint,
+        "fingerprint": data.fingerprint, "inputs": build_inputs(settings),
         "layers": {layer.code: len(layer.features) for layer in data.layers},
     }, ensure_ascii=False, indent=1))
     return files

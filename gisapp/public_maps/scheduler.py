@@ -1,6 +1,7 @@
 """Keeping the maps current while the server runs: a background task of the app's lifespan.
 
-When the server starts, every municipality's maps are built. Then, every
+When the server starts, every municipality's maps are built, unless the folder already holds
+a build of the same data with the same settings and code (a restart). Then, every
 ``GISAPP_MAPS__POLL_SECONDS``, a cheap query per municipality (:func:`data.fingerprint`:
 count and newest change of the public assets as the public role sees them, newest label
 event, the public types) tells whether anything a map shows has changed. A change is built
@@ -20,6 +21,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
@@ -44,10 +46,16 @@ class MapScheduler:
 
     settings: Settings
     states: dict[str, _State] = field(default_factory=dict)
+    inputs: str = ""
+
+    def __post_init__(self) -> None:
+        self.inputs = publish.build_inputs(self.settings)
 
     def due(self, slug: str, stamp: str, now: float) -> bool:
         """True when this municipality's maps should be built now."""
-        state = self.states.setdefault(slug, _State())
+        if slug not in self.states:
+            self.states[slug] = self._from_disk(slug, now)
+        state = self.states[slug]
         if stamp != state.seen:
             state.seen, state.seen_since = stamp, now
         if state.built is None:
@@ -55,6 +63,20 @@ class MapScheduler:
         if now - state.built_at >= self.settings.maps.rebuild_hours * 3600:
             return True
         return stamp != state.built and now - state.seen_since >= self.settings.maps.quiet_seconds
+
+    def _from_disk(self, slug: str, now: float) -> _State:
+        """A build already there (before a restart) counts when it was made from the same
+        data and inputs; its age counts towards the daily rebuild."""
+        state = _State()
+        manifest = publish.read_manifest(publish.maps_dir(self.settings) / slug)
+        if manifest and manifest.get("inputs") == self.inputs:
+            try:
+                age = (datetime.now(UTC) - datetime.fromisoformat(manifest["built_at"]))
+            except (KeyError, TypeError, ValueError):
+                return state
+            state.built = manifest.get("fingerprint")
+            state.built_at = now - max(age.total_seconds(), 0.0)
+        return state
 
     def done(self, slug: str, stamp: str, now: float) -> None:
         state = self.states.setdefault(slug, _State())
