@@ -29,6 +29,7 @@ import math
 import os
 import random
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -317,6 +318,11 @@ def _ms(us: float) -> str:
     return f"{us / 1000:.1f}"
 
 
+def _num(value: float) -> str:
+    """Two decimals for small figures, none for large ones (columns stay aligned)."""
+    return f"{value:.2f}" if abs(value) < 100 else f"{value:.0f}"
+
+
 def cpu_per_request(r: dict) -> float:
     """Milliseconds of CPU the answer cost: server plus PostgreSQL (not the load generator).
     Steadier than req/s on a machine others share."""
@@ -327,7 +333,7 @@ def table(results: dict) -> str:
     """The figures per case and system, then gisapp's ratios against tipg and the floor."""
     rows = [f"{'case':<11}{'system':<12}{'req/s':>7}{'p50 ms':>8}{'p99 ms':>8}{'KB/resp':>8}"
             f"{'errors':>7} | CPU ms/req:{'server':>7}{'postgres':>9}{'=answer':>8}"
-            f"{'client':>7}{'other':>6}"]
+            f"{'client':>7}{'other':>7}"]
     for case, systems in results["cases"].items():
         for name in SYSTEMS:
             r = systems.get(name)
@@ -339,9 +345,9 @@ def table(results: dict) -> str:
             rows.append(
                 f"{case:<11}{name:<12}{r['rps']:>7.0f}{_ms(r['latency_us']['p50']):>8}"
                 f"{_ms(r['latency_us']['p99']):>8}{r['bytes'] / n / 1024:>8.1f}{errors:>7} |"
-                f"{'':>11}{cpu['server'] * 1000 / n:>7.2f}{cpu['postgres'] * 1000 / n:>9.2f}"
-                f"{cpu_per_request(r):>8.2f}{cpu['client'] * 1000 / n:>7.2f}"
-                f"{cpu['other'] * 1000 / n:>6.2f}")
+                f"{'':>11}{_num(cpu['server'] * 1000 / n):>7}{_num(cpu['postgres'] * 1000 / n):>9}"
+                f"{_num(cpu_per_request(r)):>8}{_num(cpu['client'] * 1000 / n):>7}"
+                f"{_num(cpu['other'] * 1000 / n):>7}")
         rows.append("")
     head = [("case", "", "goal"), ("gisapp/tipg", "req/s", ">= 1"),
             ("p99 gisapp", "/tipg", "<= 1"), ("floor/gisapp", "req/s", "<= 1.3"),
@@ -354,7 +360,7 @@ def table(results: dict) -> str:
     keys = ["throughput_vs_tipg", "p99_vs_tipg", "floor_vs_gisapp", "p50_vs_floor",
             "cpu_vs_floor", "cpu_vs_tipg", "floor_owner_vs_gisapp"]
     for case, ratio in results["ratios"].items():
-        cells = ["—" if ratio.get(k) is None else f"{ratio[k]:.2f}" for k in keys]
+        cells = ["—" if ratio.get(k) is None else _num(ratio[k]) for k in keys]
         rows.append(f"{case:<11}" + "".join(f"{c:>14}" for c in cells))
     return "\n".join(rows)
 
@@ -425,16 +431,54 @@ OVERLAPS = "geometry_overlaps(geometry, geometry)"  # the function of the && ope
 
 
 async def leakproof(url: str, wanted: bool | None) -> tuple[bool, bool]:
-    """Whether ``&&`` is LEAKPROOF in the bench database (before, now); with ``wanted``
+    """Whether ``&&`` is LEAKPROOF in the bench database (as migrated, now); with ``wanted``
     set, make it so. Under row-level security PostgreSQL uses an index only for quals
-    whose functions are leakproof; PostGIS does not mark ``&&`` so."""
+    whose functions are leakproof; PostGIS does not mark ``&&`` so.
+
+    A change is noted in ``bench_meta.state`` first, so that a run that was killed before it
+    could restore the flag is undone by the next run."""
     conn = await asyncpg.connect(url)
     try:
-        before = await conn.fetchval(
+        await conn.execute("CREATE SCHEMA IF NOT EXISTS bench_meta;"
+                           " CREATE TABLE IF NOT EXISTS bench_meta.state"
+                           " (key text PRIMARY KEY, value text NOT NULL)")
+        now = await conn.fetchval(
             f"SELECT proleakproof FROM pg_proc WHERE oid = '{OVERLAPS}'::regprocedure")
-        if wanted is not None and wanted != before:
-            await conn.execute(f"ALTER FUNCTION {OVERLAPS} {'' if wanted else 'NOT '}LEAKPROOF")
-        return before, before if wanted is None else wanted
+        left = await conn.fetchval(
+            "SELECT value FROM bench_meta.state WHERE key = 'overlaps_leakproof_before'")
+        migrated = now if left is None else left == "true"
+        target = migrated if wanted is None else wanted
+        async with conn.transaction():
+            if target != now:
+                await conn.execute(f"ALTER FUNCTION {OVERLAPS} "
+                                   f"{'' if target else 'NOT '}LEAKPROOF")
+            if target == migrated:
+                await conn.execute("DELETE FROM bench_meta.state"
+                                   " WHERE key = 'overlaps_leakproof_before'")
+            else:
+                await conn.execute(
+                    "INSERT INTO bench_meta.state VALUES ('overlaps_leakproof_before', $1)"
+                    " ON CONFLICT (key) DO NOTHING", "true" if migrated else "false")
+        return migrated, target
+    finally:
+        await conn.close()
+
+
+async def drain(url: str, wait: float = 30.0) -> int:
+    """Wait until no statement runs in the bench database any more (a slow server's
+    abandoned requests would otherwise eat into the next measurement); what still runs
+    after ``wait`` seconds is cancelled. Returns how many statements were cancelled."""
+    conn = await asyncpg.connect(url)
+    try:
+        busy = ("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                " AND state = 'active' AND pid <> pg_backend_pid()"
+                " AND backend_type = 'client backend'")
+        deadline = time.monotonic() + wait
+        while (pids := [r["pid"] for r in await conn.fetch(busy)]) and time.monotonic() < deadline:
+            await asyncio.sleep(0.5)
+        for pid in pids:
+            await conn.execute("SELECT pg_cancel_backend($1)", pid)
+        return len(pids)
     finally:
         await conn.close()
 
@@ -463,6 +507,8 @@ def main() -> None:
     postmaster = asyncio.run(_postmaster(url))
     boxes, tiles = random_boxes(2000), random_tiles(1000)
     attr_columns = asyncio.run(tipg_views(url, mid))
+    # a kill (Ctrl-C, SIGTERM) still stops the servers and restores the flag
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     was_leakproof, now_leakproof = asyncio.run(leakproof(url, True if args.leakproof else None))
     log(f"&& (geometry_overlaps) LEAKPROOF: {now_leakproof}"
         + (" (set by --leakproof for this run)" if now_leakproof != was_leakproof else ""))
@@ -501,6 +547,9 @@ def main() -> None:
                 for name in SYSTEMS:
                     if name not in only:
                         continue
+                    if cancelled := asyncio.run(drain(url)):
+                        log(f"  ({cancelled} statements of the previous case still ran after "
+                            "30 s; cancelled)")
                     log(f"{case}: {name} …")
                     if name.startswith("floor"):
                         meter = CpuMeter(postmaster, None)
@@ -527,7 +576,7 @@ def main() -> None:
         for server in servers.values():
             server.stop()
         if now_leakproof != was_leakproof:
-            asyncio.run(leakproof(url, was_leakproof))
+            asyncio.run(leakproof(url, None))  # back to what the migrations made
 
     results["load_after"] = Path("/proc/loadavg").read_text().split()[:3]
     results["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
