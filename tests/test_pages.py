@@ -267,8 +267,8 @@ async def test_token_form_problems(anon):
 # --- asset types ----------------------------------------------------------------------
 
 HYDRANT_FORM = {
-    "code": "fire_hydrant", "code_prefix": "hy", "label_de": "Hydrant", "label_en": "Hydrant",
-    "label_fr": "Bouche d'incendie", "geometry_kind": "point",
+    "code": "fire_cistern", "code_prefix": "lz", "label_de": "Löschwasserzisterne",
+    "label_en": "Cistern", "label_fr": "Citerne incendie", "geometry_kind": "point",
     "maintenance_interval_days": "365", "public_by_default": "on", "color": "#cc0000",
     "field-0-name": "kind", "field-0-label": "Bauart", "field-0-kind": "choice",
     "field-0-choices": "Unterflur, Überflur", "field-0-required": "on",
@@ -289,11 +289,11 @@ async def test_admin_adds_a_type_with_the_field_builder(anon):
     r = await anon.post("/admin/demo/types", data={"csrf_token": token, **HYDRANT_FORM})
     assert r.status_code == 303, alert_of(r.text)
     page = await anon.get(r.headers["location"])
-    assert "fire_hydrant" in page.text and "Nennweite (DN)" in page.text
-    stored = (await anon.get(f"{DEMO}/types/fire_hydrant")).json()
-    assert stored["code_prefix"] == "HY" and stored["maintenance_interval_days"] == 365
+    assert "fire_cistern" in page.text and "Nennweite (DN)" in page.text
+    stored = (await anon.get(f"{DEMO}/types/fire_cistern")).json()
+    assert stored["code_prefix"] == "LZ" and stored["maintenance_interval_days"] == 365
     assert stored["public_by_default"] is True and stored["color"] == "#cc0000"
-    assert stored["label_fr"] == "Bouche d'incendie"
+    assert stored["label_fr"] == "Citerne incendie"
     assert stored["attribute_schema"] == {
         "type": "object", "additionalProperties": False,
         "properties": {
@@ -308,7 +308,7 @@ async def test_admin_adds_a_type_with_the_field_builder(anon):
     }
     # the schema works: an asset of the new type is checked against it
     r = await anon.post(f"{DEMO}/assets", headers={"X-CSRF-Token": token}, json={
-        "type": "fire_hydrant", "geometry": {"type": "Point", "coordinates": [7.283, 49.929]},
+        "type": "fire_cistern", "geometry": {"type": "Point", "coordinates": [7.283, 49.929]},
         "attributes": {"kind": "Seitenflur"}})
     assert r.status_code == 422 and r.json()["detail"][0]["field"] == "attributes.kind"
 
@@ -323,8 +323,8 @@ async def test_field_builder_problems_keep_every_row(anon, count):
     assert 'name="field-1-name" type="text" value="Nennweite"' in r.text
     assert 'name="field-9-name" type="text" value="extra_row"' in r.text
     assert 'id="f-field-1-name-error"' in r.text and 'id="f-field-2-choices-error"' in r.text
-    assert 'value="Bouche d&#39;incendie"' in r.text
-    assert await count("asset_type", "code = 'fire_hydrant'") == 0
+    assert 'value="Citerne incendie"' in r.text
+    assert await count("asset_type", "code = 'fire_cistern'") == 0
     r = await anon.post("/admin/demo/types", data={**HYDRANT_FORM, "csrf_token": token,
                                                      "code": "street_light"})
     assert r.status_code == 422 and "exists already" in alert_of(r.text)
