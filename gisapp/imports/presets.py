@@ -35,20 +35,23 @@ ACCESS = {"yes": "public", "public": "public", "customers": "customers", "privat
           "residents": "residents", "permissive": "public"}
 
 
-def _rules(mapping: FieldMapping) -> list[tuple[str, str, str]]:
+def _rules(mapping: FieldMapping) -> list[tuple[str, str, str, bool]]:
+    """The caller's rules first (nodes and areas), then the built-in ones, which take
+    nodes only: a lamp, a hydrant, a charger is a node in OSM, while a building tagged
+    internet_access=wlan says what the café offers, not where an access point hangs."""
     extra = []
     for rule, type_code in (mapping.osm or {}).items():
         key, _, value = rule.partition("=")
         if not key or not value:
             raise UploadRejected(f"OSM rule {rule!r} must read key=value or key=*",
                                  field="mapping.osm")
-        extra.append((key.strip(), value.strip(), type_code))
-    return extra + list(OSM_RULES)
+        extra.append((key.strip(), value.strip(), type_code, True))
+    return extra + [(*rule, False) for rule in OSM_RULES]
 
 
-def _osm_type(tags: dict[str, str], rules) -> str | None:
-    for key, value, type_code in rules:
-        if key in tags and (value == "*" or tags[key] == value):
+def _osm_type(tags: dict[str, str], rules, is_node: bool) -> str | None:
+    for key, value, type_code, areas_too in rules:
+        if (is_node or areas_too) and key in tags and (value == "*" or tags[key] == value):
             return type_code
     return None
 
@@ -59,7 +62,7 @@ def osm(table: SourceTable, mapping: FieldMapping, types: dict[str, AssetType]) 
     out = Candidates()
     geoms = []
     for i, tags in enumerate(table.columns["tags"]):
-        type_code = _osm_type(tags, rules)
+        type_code = _osm_type(tags, rules, table.labels[i].startswith("node/"))
         if type_code is None:
             out.not_mapped += 1
             continue
