@@ -16,6 +16,7 @@ import typer
 
 from gisapp.admin_cli import municipality_app, tags_app, user_app
 from gisapp.errors import GisappError
+from gisapp.imports.cli import import_command
 from gisapp.exports.cli import export_command
 from gisapp.localdb import LocalCluster, LocalDbError
 from gisapp.public_maps.cli import maps_app
@@ -30,6 +31,7 @@ app.add_typer(types_app, name="types")
 app.add_typer(municipality_app, name="municipality")
 app.add_typer(tags_app, name="tags")
 app.add_typer(user_app, name="user")
+app.command("import")(import_command)
 app.add_typer(maps_app, name="maps")
 app.command("export")(export_command)
 

@@ -194,3 +194,19 @@ async def test_bad_mapping_and_missing_type_are_named(client):
     r = await upload(client, "demo", "a.geojson", geojson_25832(LIGHTS), type="street_light",
                      mapping="{kaputt")
     assert r.status_code == 422 and r.json()["detail"][0]["field"] == "mapping"
+
+
+def test_cli_dry_run_and_refusal(db_url, settings, tmp_path):
+    """`gisapp import`: a dry run prints the report and writes nothing; a file with errors
+    is refused as a whole (exit 1)."""
+    from tests.test_cli_types import cli
+
+    good = tmp_path / "lights.geojson"
+    good.write_bytes(geojson_25832(LIGHTS))
+    dry = cli(db_url, "import", str(good), "-m", "demo", "--type", "street_light", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "Dry run: nothing was written" in dry.stderr and "create" in dry.stderr
+    bad = tmp_path / "bad.geojson"
+    bad.write_bytes(geojson_25832([LIGHTS[0], {**LIGHTS[1], "power_w": "viel"}]))
+    refused = cli(db_url, "import", str(bad), "-m", "demo", "--type", "street_light")
+    assert refused.returncode == 1 and "1 rows have errors" in refused.stderr

@@ -1,0 +1,128 @@
+"""``gisapp import FILE -m SLUG [--type T] [--dry-run] [--mapping JSON]``: the same service as
+the API, with a progress bar; one transaction, so an interrupted import writes nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import json
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from rich.progress import TimeElapsedColumn
+from rich.table import Table
+
+from gisapp.errors import GisappError
+from gisapp.imports.mapping import FieldMapping
+from gisapp.settings import Settings, load_settings
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:
+        return "cli"
+
+
+def _mapping(raw: str | None, type_code: str | None, crs: str | None,
+             layer: str | None) -> FieldMapping:
+    """--mapping as JSON text or @file.json, plus the shortcuts --type, --crs, --layer."""
+    data: dict[str, Any] = {}
+    if raw:
+        text = Path(raw[1:]).read_text("utf-8") if raw.startswith("@") else raw
+        data = json.loads(text)
+    data.update({k: v for k, v in (("type", type_code), ("crs", crs), ("layer", layer)) if v})
+    return FieldMapping(**data)
+
+
+async def run_import(settings: Settings, municipality: str, path: Path, mapping: FieldMapping,
+                     *, dry_run: bool, skip_invalid: bool, progress=None) -> dict[str, Any]:
+    """One import in one transaction as gisapp_app in the municipality (also for bench/)."""
+    from gisapp.database import make_engine, make_sessionmaker, session_scope, set_context
+    from gisapp.imports.service import import_file
+    from gisapp.municipalities.service import get_ref
+
+    engine = make_engine(settings)
+    try:
+        async with session_scope(make_sessionmaker(engine), actor=_actor()) as session:
+            ref = await get_ref(session, municipality)
+            await set_context(session, actor=_actor(), municipality_id=ref.id)
+            return await import_file(session, ref, path, mapping, settings, _actor(),
+                                     dry_run=dry_run, skip_invalid=skip_invalid,
+                                     progress=progress)
+    finally:
+        await engine.dispose()
+
+
+def _print_report(console: Console, report: dict[str, Any], limit: int = 30) -> None:
+    summary = Table(show_header=False, box=None)
+    for key in ("format", "crs", "rows", "not_mapped", "candidates", "valid", "create",
+                "update", "errors", "warnings"):
+        summary.add_row(key, str(report[key]))
+    summary.add_row("types", ", ".join(f"{k} {v}" for k, v in report["types"].items()) or "-")
+    console.print(summary)
+    if report["problems"]:
+        problems = Table("row", "field", "problem", title="Problems")
+        for p in report["problems"][:limit]:
+            style = "red" if p["severity"] == "error" else "yellow"
+            problems.add_row(p["row"], p["field"], p["reason"], style=style)
+        console.print(problems)
+        more = report["errors"] + report["warnings"] - min(limit, len(report["problems"]))
+        if more > 0:
+            console.print(f"… and {more} more")
+
+
+def import_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    municipality: Annotated[str, typer.Option("--municipality", "-m")] = "demo",
+    type_code: Annotated[Optional[str], typer.Option("--type", "-t", help="Asset type of the "
+                         "rows (not needed for OSM, the charging register, meshviewer)")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check only; write nothing")] = False,
+    mapping: Annotated[Optional[str], typer.Option(help="Field mapping as JSON or @file.json, e.g. "
+                       '{"external_id": "ID", "attributes": {"power_w": "Leistung"}}')] = None,
+    crs: Annotated[Optional[str], typer.Option(help="EPSG code when the file has none")] = None,
+    layer: Annotated[Optional[str], typer.Option(help="GeoPackage layer")] = None,
+    skip_invalid: Annotated[bool, typer.Option(help="Write the good rows, leave rows with "
+                            "errors out (default: a file with errors writes nothing)")] = False,
+) -> None:
+    """Import a GeoJSON, GeoPackage, zipped Shapefile, CSV, OSM extract, charging register
+    or meshviewer file into a municipality."""
+    console = Console(stderr=True)
+    try:
+        field_mapping = _mapping(mapping, type_code, crs, layer)
+    except (ValueError, OSError, ValidationError) as exc:
+        console.print(f"[red]mapping: {exc}[/red]")
+        raise typer.Exit(2)
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+               MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as bar:
+        reading = bar.add_task("read and check", total=None)
+        tasks: dict[str, Any] = {}
+
+        def progress(phase: str, done: int, total: int) -> None:
+            bar.update(reading, total=1, completed=1)
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(phase, total=total)
+            bar.advance(tasks[phase], done)
+
+        try:
+            report = asyncio.run(run_import(load_settings(), municipality, file, field_mapping,
+                                            dry_run=dry_run, skip_invalid=skip_invalid,
+                                            progress=progress))
+        except GisappError as exc:
+            bar.stop()
+            for item in exc.body()["detail"][:30]:
+                console.print(f"[red]{item.get('field', '')}: {item['reason']}[/red]")
+            raise typer.Exit(1)
+        bar.update(reading, total=1, completed=1)
+    _print_report(console, report)
+    if dry_run:
+        console.print("[bold]Dry run: nothing was written.[/bold]")
+    else:
+        r = report["result"]
+        console.print(f"[green]Written: {r['created']} created, {r['updated']} updated, "
+                      f"{r['unchanged']} unchanged.[/green]")
