@@ -196,7 +196,7 @@ async def test_bad_mapping_and_missing_type_are_named(client):
     assert r.status_code == 422 and r.json()["detail"][0]["field"] == "mapping"
 
 
-def test_cli_dry_run_and_refusal(db_url, settings, tmp_path):
+def test_cli_dry_run_and_refusal(db_url, settings, engine, tmp_path):
     """`gisapp import`: a dry run prints the report and writes nothing; a file with errors
     is refused as a whole (exit 1)."""
     from tests.test_cli_types import cli

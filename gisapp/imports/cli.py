@@ -116,7 +116,8 @@ def import_command(
         except GisappError as exc:
             bar.stop()
             for item in exc.body()["detail"][:30]:
-                console.print(f"[red]{item.get('field', '')}: {item['reason']}[/red]")
+                where = f"{item['field']}: " if item.get("field") else ""
+                console.print(f"[red]{where}{item['reason']}[/red]")
             raise typer.Exit(1)
         bar.update(reading, total=1, completed=1)
     _print_report(console, report)
