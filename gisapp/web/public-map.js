@@ -67,6 +67,13 @@
       var group = groups[code];
       if (!group) return;
       var markerIcon = icon(code);
+      // clusters in the layer's colour (a ring), the count dark on white: readable on any
+      group.options.iconCreateFunction = function (cluster) {
+        return L.divIcon({
+          html: "<span>" + Number(cluster.getChildCount()) + "</span>",
+          className: "marker-cluster gm-cluster gm-t-" + code, iconSize: [36, 36]
+        });
+      };
       var markers = [];
       var rows = table.tBodies[0].rows;
       for (var i = 0; i < rows.length; i++) {
