@@ -96,6 +96,16 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / CLK_TCK
 
 
+def reaped_cpu_seconds(pid: int) -> float:
+    """CPU time of a process's children that have ended (PostgreSQL's parallel workers
+    live for one query: their time shows up here, in the postmaster's cutime/cstime)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[13]) + int(fields[14])) / CLK_TCK
+
+
 def machine_busy_seconds() -> float:
     """CPU time spent busy by the whole machine (all cores) since boot."""
     values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]

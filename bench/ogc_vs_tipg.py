@@ -243,9 +243,11 @@ def check_same(gisapp: str, tipg: str, box, tile, tile_properties: str) -> dict:
 # --- measuring --------------------------------------------------------------------------------
 
 class CpuMeter:
-    """CPU seconds used during a window by the server, PostgreSQL (the bench database's
-    backends), the client and the rest of the machine (other engineers' work, and the
-    cluster's background writers, show up in "other")."""
+    """CPU seconds used during a window by the server, PostgreSQL, the client and the rest
+    of the machine (other engineers' work and the cluster's background writers show up in
+    "other"). PostgreSQL: the bench database's backends, plus the parallel workers that
+    ended meanwhile (reaped by the postmaster; on a shared cluster this may include a
+    rare ended backend of another database)."""
 
     def __init__(self, postmaster: int, server: ogc_servers.Server | None):
         self.postmaster = postmaster
@@ -260,6 +262,7 @@ class CpuMeter:
         return {"t": time.monotonic(), "machine": ogc_servers.machine_busy_seconds(),
                 "server": self.server.cpu() if self.server else 0.0,
                 "pg": {p: ogc_servers.cpu_seconds([p]) for p in pg},
+                "reaped": ogc_servers.reaped_cpu_seconds(self.postmaster),
                 "client": own.user + own.system + child.ru_utime + child.ru_stime}
 
     def start(self) -> None:
@@ -269,6 +272,7 @@ class CpuMeter:
         after = self._sample()
         b = self.before
         pg = sum(v - b["pg"].get(p, 0.0) for p, v in after["pg"].items())
+        pg += after["reaped"] - b["reaped"]
         used = {"server": after["server"] - b["server"], "postgres": pg,
                 "client": after["client"] - b["client"]}
         used["other"] = max(0.0, after["machine"] - b["machine"] - sum(used.values()))
@@ -318,6 +322,10 @@ def _ms(us: float) -> str:
     return f"{us / 1000:.1f}"
 
 
+def _rate(rps: float) -> str:
+    return f"{rps:.0f}" if rps >= 10 else f"{rps:.1f}"
+
+
 def _num(value: float) -> str:
     """Two decimals for small figures, none for large ones (columns stay aligned)."""
     return f"{value:.2f}" if abs(value) < 100 else f"{value:.0f}"
@@ -343,7 +351,7 @@ def table(results: dict) -> str:
             cpu = r["cpu"]
             errors = sum(r["errors"].values())
             rows.append(
-                f"{case:<11}{name:<12}{r['rps']:>7.0f}{_ms(r['latency_us']['p50']):>8}"
+                f"{case:<11}{name:<12}{_rate(r['rps']):>7}{_ms(r['latency_us']['p50']):>8}"
                 f"{_ms(r['latency_us']['p99']):>8}{r['bytes'] / n / 1024:>8.1f}{errors:>7} |"
                 f"{'':>11}{_num(cpu['server'] * 1000 / n):>7}{_num(cpu['postgres'] * 1000 / n):>9}"
                 f"{_num(cpu_per_request(r)):>8}{_num(cpu['client'] * 1000 / n):>7}"
@@ -567,7 +575,7 @@ def main() -> None:
                         r["cpu"] = meter.stop()
                     r["load"] = Path("/proc/loadavg").read_text().split()[:3]
                     systems[name] = r
-                    log(f"  {r['rps']:.0f} req/s, p50 {_ms(r['latency_us']['p50'])} ms, "
+                    log(f"  {_rate(r['rps'])} req/s, p50 {_ms(r['latency_us']['p50'])} ms, "
                         f"p99 {_ms(r['latency_us']['p99'])} ms, errors {r['errors']}, "
                         f"CPU s {r['cpu']}")
                 results["ratios"][case] = ratios(systems)
