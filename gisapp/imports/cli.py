@@ -115,6 +115,8 @@ def import_command(
                                             progress=progress))
         except GisappError as exc:
             bar.stop()
+            if exc.details:
+                console.print(f"[red]{exc.message}[/red]")
             for item in exc.body()["detail"][:30]:
                 where = f"{item['field']}: " if item.get("field") else ""
                 console.print(f"[red]{where}{item['reason']}[/red]")
