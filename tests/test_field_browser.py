@@ -51,7 +51,7 @@ class LiveServer:
         self.base = f"http://127.0.0.1:{self.port}"
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("GISAPP_")}
         self.env.update(GISAPP_DATABASE__URL=settings.database.url,
-                        GISAPP_SERVER__PUBLIC_BASE_URL=self.base)
+                        GISAPP_SERVER__PUBLIC_BASE_URL=self.base, GISAPP_MAPS__AUTO_BUILD="false")
         self.proc: subprocess.Popen | None = None
         # a file, not a pipe: a pipe nobody reads stalls the server once its buffer is full
         self.log = tempfile.TemporaryFile("w+")

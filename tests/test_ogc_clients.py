@@ -48,7 +48,8 @@ async def server(settings, engine):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("GISAPP_")}
-    env.update(GISAPP_DATABASE__URL=settings.database.url, GISAPP_SERVER__PUBLIC_BASE_URL=base)
+    env.update(GISAPP_DATABASE__URL=settings.database.url,
+               GISAPP_SERVER__PUBLIC_BASE_URL=base, GISAPP_MAPS__AUTO_BUILD="false")
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "gisapp.app:create_app", "--factory",
          "--host", "127.0.0.1", "--port", str(port)],

@@ -34,12 +34,13 @@ def empty_db_url(cluster):
     return cluster, name
 
 
-async def test_serve_loads_the_demo_into_an_empty_database(empty_db_url):
+async def test_serve_loads_the_demo_into_an_empty_database(empty_db_url, tmp_path):
     cluster, name = empty_db_url
     await ensure_database(cluster.url(), name)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GISAPP_")}
     env["GISAPP_DATABASE__URL"] = cluster.url(name)
+    env["GISAPP_MAPS__DIR"] = str(tmp_path / "maps")
     proc = subprocess.Popen(
         [sys.executable, "-m", "gisapp.cli", "serve", "--demo", "--port", str(port)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -60,6 +61,11 @@ async def test_serve_loads_the_demo_into_an_empty_database(empty_db_url):
             assert r.status_code == 200 and len(r.json()["items"]) == 25
             muni = (await http.get("/api/v1/municipalities/demo")).json()
             assert muni["name"] == "Musterdorf" and muni["working_crs"] == 25832
+            # and the public maps of the demo are built and served shortly after the start
+            while (await http.get("/maps/demo/")).status_code != 200:
+                assert time.monotonic() < deadline + 60, "the public maps were not built"
+                await asyncio.sleep(1)
+            assert "Musterdorf" in (await http.get("/maps/demo/")).text
     finally:
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=30)
