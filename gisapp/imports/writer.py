@@ -90,6 +90,9 @@ async def write(session: AsyncSession, mid, plan: Plan, types: dict[str, AssetTy
     total = int(plan.ok.sum())
     if total == 0:
         return {"created": 0, "updated": 0, "unchanged": 0}
+    # a million rows take longer than a request's statement timeout; the import's own
+    # limits (rows, size) bound it instead, for this transaction only
+    await session.execute(text("SELECT set_config('statement_timeout', '0', true)"))
     await session.execute(text(f"DROP TABLE IF EXISTS pg_temp.{STAGING}"))
     await session.execute(text(_CREATE))
     conn = await (await session.connection()).get_raw_connection()
