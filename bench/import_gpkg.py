@@ -122,7 +122,9 @@ async def gisapp_import(url: str, gpkg: Path) -> tuple[float, float]:
     from gisapp.imports.mapping import FieldMapping
     from gisapp.settings import Settings
 
-    settings = Settings(database={"url": url})
+    # the file is larger than the default upload limit (100 MB); an operator would set
+    # GISAPP_IMPORTS__MAX_UPLOAD_MB the same way
+    settings = Settings(database={"url": url}, imports={"max_upload_mb": 1024})
     marks: list[float] = []
 
     def progress(phase: str, done: int, total: int) -> None:

@@ -210,3 +210,29 @@ def test_cli_dry_run_and_refusal(db_url, settings, engine, tmp_path):
     bad.write_bytes(geojson_25832([LIGHTS[0], {**LIGHTS[1], "power_w": "viel"}]))
     refused = cli(db_url, "import", str(bad), "-m", "demo", "--type", "street_light")
     assert refused.returncode == 1 and "1 rows have errors" in refused.stderr
+
+
+async def test_planner_page_upload_report_commit(make_client, count):
+    async with make_client("planner") as planner, make_client("crew") as crew:
+        page = await planner.get("/m/demo/imports?lang=fr")
+        assert page.status_code == 200 and "Vérifier le fichier" in page.text
+        assert (await crew.get("/m/demo/imports")).status_code == 403
+        before = await count("asset")
+        bad = [LIGHTS[0], {**LIGHTS[1], "power_w": "viel"}]
+        r = await planner.post("/m/demo/imports", data={"type": "street_light"},
+                               files={"file": ("kataster.geojson", geojson_25832(bad))})
+        assert r.status_code == 303, r.text
+        report = await planner.get(r.headers["location"] + "?lang=de")
+        assert "Zeilen mit Fehlern" in report.text and "is not of type" in report.text
+        assert "1 Anlagen importieren" in report.text
+        action = r.headers["location"] + "/commit"
+        refused = await planner.post(action, data={})
+        assert refused.status_code == 422 and await count("asset") == before
+        done = await planner.post(action, data={"skip_invalid": "on"})
+        assert done.status_code == 303 and done.headers["location"].endswith("done=committed")
+        assert await count("asset") == before + 1
+        shown = await planner.get(done.headers["location"] + "&lang=en")
+        assert "Written: 1 new, 0 updated, 0 unchanged." in shown.text
+        empty = await planner.post("/m/demo/imports", data={"type": "street_light"},
+                                   files={"file": ("x.geojson", b"")})
+        assert empty.status_code == 422 and "the file is empty" in empty.text

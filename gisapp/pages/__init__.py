@@ -10,7 +10,8 @@ from fastapi import FastAPI
 
 from gisapp import i18n
 from gisapp.pages import (
-    admin, admin_settings, admin_tokens, admin_types, admin_users, home, login, planner_map,
+    admin, admin_settings, admin_tokens, admin_types, admin_users, home, imports, login,
+    planner_map,
 )
 from gisapp.pages.errors import install_page_errors
 from gisapp.pages.templating import Pages
@@ -21,5 +22,5 @@ def install_pages(app: FastAPI) -> None:
     app.state.pages = Pages(i18n.load_all())
     install_page_errors(app)
     for module in (home, login, admin, admin_users, admin_tokens, admin_types, admin_settings,
-                   planner_map):
+                   planner_map, imports):
         app.include_router(module.router)

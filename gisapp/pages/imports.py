@@ -1,0 +1,99 @@
+"""The planner's import page: upload a file, read the dry-run report, commit.
+
+The same service as ``POST …/imports`` and ``gisapp import``; the page only collects the
+form and shows the report. Without JavaScript: a form post per step.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gisapp.asset_types.service import list_types
+from gisapp.dependencies import Access, ActorDep, SessionDep
+from gisapp.errors import GisappError
+from gisapp.imports import service
+from gisapp.imports.router import form_upload, mapping_from
+from gisapp.pages.admin import admin_page
+from gisapp.pages.errors import page_router
+from gisapp.pages.forms import domain_errors, status_of
+from gisapp.pages.templating import page_language, render
+
+router = page_router()
+Planner = admin_page("data.import")
+PAGE = "/m/{municipality}/imports"
+
+
+def _url(access: Access, rest: str = "") -> str:
+    return f"/m/{access.municipality.slug}/imports{rest}"
+
+
+async def _page(request: Request, session: AsyncSession, access: Access, *, status: int = 200,
+                errors: dict | None = None, values: dict | None = None):
+    language = page_language(request)
+    types = [(t.code, getattr(t, f"label_{language}", None) or t.label_de)
+             for t in await list_types(session, access.municipality.id)]
+    return render(request, "imports/index.html", {
+        "types": types, "jobs": await service.list_jobs(session, access.municipality.id, 20),
+        "errors": errors or {}, "values": values or {}, "section": "imports",
+    }, status_code=status, page_url=_url(access))
+
+
+@router.get(PAGE)
+async def imports_page(request: Request, session: SessionDep, access: Planner):
+    """The upload form and the latest imports."""
+    request.state.municipality = access.municipality
+    return await _page(request, session, access)
+
+
+@router.post(PAGE)
+async def upload(request: Request, session: SessionDep, access: Planner, actor: ActorDep):
+    """Check the file (dry run) and show its report; nothing is written yet."""
+    settings = request.app.state.settings
+    values: dict = {}
+    try:
+        data, filename, values = await form_upload(request, settings.imports)
+        values = {k: v for k, v in values.items() if k != "csrf_token"}
+        mapping = mapping_from({k: v for k, v in values.items() if v})
+        async with session.begin_nested():
+            job = await service.dry_run(session, access.municipality, data, filename, mapping,
+                                        settings, actor)
+    except GisappError as exc:
+        return await _page(request, session, access, status=status_of(exc), values=values,
+                           errors=domain_errors(exc))
+    return RedirectResponse(_url(access, f"/{job.id}"), status_code=303)
+
+
+async def _report(request: Request, session: AsyncSession, access: Access, job_id: uuid.UUID,
+                  *, status: int = 200, errors: dict | None = None):
+    job = await service.get_job(session, access.municipality.id, job_id)
+    return render(request, "imports/report.html", {
+        "job": job, "report": job.report, "errors": errors or {}, "values": {},
+        "done": request.query_params.get("done"), "section": "imports",
+    }, status_code=status, page_url=_url(access, f"/{job_id}"))
+
+
+@router.get(PAGE + "/{job_id}")
+async def report_page(request: Request, job_id: uuid.UUID, session: SessionDep,
+                      access: Planner):
+    """The dry run's report: counts per type, and every problem per row."""
+    return await _report(request, session, access, job_id)
+
+
+@router.post(PAGE + "/{job_id}/commit")
+async def commit(request: Request, job_id: uuid.UUID, session: SessionDep, access: Planner,
+                 actor: ActorDep):
+    """Write the file: all rows, or (when asked) all but the rows with errors."""
+    form = await request.form()
+    try:
+        async with session.begin_nested():
+            await service.commit(session, access.municipality, job_id,
+                                 request.app.state.settings, actor,
+                                 skip_invalid=form.get("skip_invalid") == "on")
+    except GisappError as exc:
+        return await _report(request, session, access, job_id, status=status_of(exc),
+                             errors=domain_errors(exc))
+    return RedirectResponse(_url(access, f"/{job_id}?done=committed"), status_code=303)
