@@ -472,21 +472,32 @@ async def leakproof(url: str, wanted: bool | None) -> tuple[bool, bool]:
         await conn.close()
 
 
-async def drain(url: str, wait: float = 30.0) -> int:
-    """Wait until no statement runs in the bench database any more (a slow server's
-    abandoned requests would otherwise eat into the next measurement); what still runs
-    after ``wait`` seconds is cancelled. Returns how many statements were cancelled."""
+async def drain(url: str, wait: float = 30.0, limit: float = 180.0) -> int:
+    """Wait until the bench database has been idle for a second: a slow server's abandoned
+    requests (running, or queued for a pooled connection) would otherwise eat into the next
+    measurement. Statements still running after ``wait`` seconds are cancelled, again and
+    again (queued requests start new ones), for at most ``limit`` seconds. Returns how
+    many statements were cancelled."""
     conn = await asyncpg.connect(url)
+    busy = ("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND state = 'active' AND pid <> pg_backend_pid()"
+            " AND backend_type = 'client backend'")
+    cancelled, start, idle_since = 0, time.monotonic(), None
     try:
-        busy = ("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-                " AND state = 'active' AND pid <> pg_backend_pid()"
-                " AND backend_type = 'client backend'")
-        deadline = time.monotonic() + wait
-        while (pids := [r["pid"] for r in await conn.fetch(busy)]) and time.monotonic() < deadline:
-            await asyncio.sleep(0.5)
-        for pid in pids:
-            await conn.execute("SELECT pg_cancel_backend($1)", pid)
-        return len(pids)
+        while time.monotonic() - start < limit:
+            pids = [r["pid"] for r in await conn.fetch(busy)]
+            now = time.monotonic()
+            if not pids:
+                idle_since = idle_since or now
+                if now - idle_since >= 1.0:
+                    break
+            else:
+                idle_since = None
+                if now - start >= wait:
+                    for pid in pids:
+                        cancelled += await conn.fetchval("SELECT pg_cancel_backend($1)", pid)
+            await asyncio.sleep(0.2)
+        return cancelled
     finally:
         await conn.close()
 
@@ -557,7 +568,7 @@ def main() -> None:
                         continue
                     if cancelled := asyncio.run(drain(url)):
                         log(f"  ({cancelled} statements of the previous case still ran after "
-                            "30 s; cancelled)")
+                            "30 s: cancelled)")
                     log(f"{case}: {name} …")
                     if name.startswith("floor"):
                         meter = CpuMeter(postmaster, None)
