@@ -244,24 +244,28 @@ def check_same(gisapp: str, tipg: str, box, tile, tile_properties: str) -> dict:
 
 class CpuMeter:
     """CPU seconds used during a window by the server, PostgreSQL, the client and the rest
-    of the machine (other engineers' work and the cluster's background writers show up in
-    "other"). PostgreSQL: the bench database's backends, plus the parallel workers that
-    ended meanwhile (reaped by the postmaster; on a shared cluster this may include a
-    rare ended backend of another database)."""
+    of the machine ("other": other engineers' work, the cluster's background processes).
+
+    PostgreSQL: the bench database's backends, plus what processes that ended during the
+    window used in it: the parallel workers, which live for one query (the postmaster reaps
+    them, so their time shows in its cutime/cstime). A backend that ended during the window
+    brings its whole life's time into cutime; what it had used before the window is taken
+    off again (known from the first sample)."""
 
     def __init__(self, postmaster: int, server: ogc_servers.Server | None):
         self.postmaster = postmaster
         self.server = server
 
     def _sample(self) -> dict:
-        # only the backends of the bench database: the cluster is shared with others' work
-        pg = [p for p in ogc_servers._children(self.postmaster)
-              if ogc_servers.cmdline(p).find(f" {ogc_data.BENCH_DB} ") > 0]
+        children = {p: ogc_servers.cpu_seconds([p])
+                    for p in ogc_servers._children(self.postmaster)}
+        bench = {p for p in children
+                 if ogc_servers.cmdline(p).find(f" {ogc_data.BENCH_DB} ") > 0}
         own = os.times()
         child = resource.getrusage(resource.RUSAGE_CHILDREN)
         return {"t": time.monotonic(), "machine": ogc_servers.machine_busy_seconds(),
                 "server": self.server.cpu() if self.server else 0.0,
-                "pg": {p: ogc_servers.cpu_seconds([p]) for p in pg},
+                "children": children, "bench": bench,
                 "reaped": ogc_servers.reaped_cpu_seconds(self.postmaster),
                 "client": own.user + own.system + child.ru_utime + child.ru_stime}
 
@@ -271,8 +275,9 @@ class CpuMeter:
     def stop(self) -> dict:
         after = self._sample()
         b = self.before
-        pg = sum(v - b["pg"].get(p, 0.0) for p, v in after["pg"].items())
-        pg += after["reaped"] - b["reaped"]
+        pg = sum(after["children"][p] - b["children"].get(p, 0.0) for p in after["bench"])
+        gone = sum(v for p, v in b["children"].items() if p not in after["children"])
+        pg += max(0.0, after["reaped"] - b["reaped"] - gone)
         used = {"server": after["server"] - b["server"], "postgres": pg,
                 "client": after["client"] - b["client"]}
         used["other"] = max(0.0, after["machine"] - b["machine"] - sum(used.values()))
@@ -407,10 +412,11 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--warmup", type=float, help="warm-up seconds per case (default 3; quick 2)")
     p.add_argument("--clients", default="16,64", help="concurrent clients, comma-separated")
     p.add_argument("--cases", default="items,tiles", help="items and/or tiles")
-    p.add_argument("--leakproof", action="store_true",
-                   help="mark PostGIS's && (geometry_overlaps) LEAKPROOF in the bench database "
-                   "for this run (restored afterwards), so that row-level-security queries can "
-                   "use the GiST index: the proposed fix, measured before it is in a migration")
+    p.add_argument("--no-leakproof", action="store_true",
+                   help="mark PostGIS's bounding-box operators NOT LEAKPROOF for this run "
+                   "(restored afterwards), as they stay where the database owner is no "
+                   "superuser (migration 0007 then only warns): under row-level security "
+                   "the spatial index is not used")
     p.add_argument("--json", type=Path, help="where to write the figures "
                    "(default bench/results/ogc_vs_tipg-<time>.json)")
     return p.parse_args()
@@ -435,31 +441,39 @@ async def _postmaster(url: str) -> int:
     return int(stat.rsplit(")", 1)[1].split()[1])
 
 
-OVERLAPS = "geometry_overlaps(geometry, geometry)"  # the function of the && operator
+# PostGIS's bounding-box operators that migration 0007 marks LEAKPROOF (when the owner is a
+# superuser); the first is && on geometry, the one the bbox and tile statements use
+BBOX_FUNCTIONS = ("geometry_overlaps(geometry, geometry)", "geometry_within(geometry, geometry)",
+                  "geometry_contains(geometry, geometry)",
+                  "geography_overlaps(geography, geography)", "overlaps_2d(geometry, box2df)",
+                  "is_contained_2d(geometry, box2df)", "contains_2d(geometry, box2df)",
+                  "overlaps_geog(geography, gidx)")
 
 
 async def leakproof(url: str, wanted: bool | None) -> tuple[bool, bool]:
     """Whether ``&&`` is LEAKPROOF in the bench database (as migrated, now); with ``wanted``
-    set, make it so. Under row-level security PostgreSQL uses an index only for quals
-    whose functions are leakproof; PostGIS does not mark ``&&`` so.
+    set, make the bounding-box operators so. Under row-level security PostgreSQL uses an
+    index only for conditions whose functions are leakproof.
 
     A change is noted in ``bench_meta.state`` first, so that a run that was killed before it
-    could restore the flag is undone by the next run."""
+    could restore the flags is undone by the next run."""
     conn = await asyncpg.connect(url)
     try:
         await conn.execute("CREATE SCHEMA IF NOT EXISTS bench_meta;"
                            " CREATE TABLE IF NOT EXISTS bench_meta.state"
                            " (key text PRIMARY KEY, value text NOT NULL)")
         now = await conn.fetchval(
-            f"SELECT proleakproof FROM pg_proc WHERE oid = '{OVERLAPS}'::regprocedure")
+            f"SELECT proleakproof FROM pg_proc WHERE oid = '{BBOX_FUNCTIONS[0]}'::regprocedure")
         left = await conn.fetchval(
             "SELECT value FROM bench_meta.state WHERE key = 'overlaps_leakproof_before'")
         migrated = now if left is None else left == "true"
         target = migrated if wanted is None else wanted
         async with conn.transaction():
             if target != now:
-                await conn.execute(f"ALTER FUNCTION {OVERLAPS} "
-                                   f"{'' if target else 'NOT '}LEAKPROOF")
+                for function in BBOX_FUNCTIONS:
+                    if await conn.fetchval("SELECT to_regprocedure($1)", function):
+                        await conn.execute(f"ALTER FUNCTION {function} "
+                                           f"{'' if target else 'NOT '}LEAKPROOF")
             if target == migrated:
                 await conn.execute("DELETE FROM bench_meta.state"
                                    " WHERE key = 'overlaps_leakproof_before'")
@@ -528,9 +542,10 @@ def main() -> None:
     attr_columns = asyncio.run(tipg_views(url, mid))
     # a kill (Ctrl-C, SIGTERM) still stops the servers and restores the flag
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    was_leakproof, now_leakproof = asyncio.run(leakproof(url, True if args.leakproof else None))
+    was_leakproof, now_leakproof = asyncio.run(leakproof(url, False if args.no_leakproof else None))
     log(f"&& (geometry_overlaps) LEAKPROOF: {now_leakproof}"
-        + (" (set by --leakproof for this run)" if now_leakproof != was_leakproof else ""))
+        + (" (for this run; restored afterwards)" if now_leakproof != was_leakproof else
+           " (as migrated)"))
     tile_properties = ",".join(["id", "code", "name", "type", "status", *attr_columns[COLLECTION]])
 
     servers: dict[str, ogc_servers.Server] = {}
