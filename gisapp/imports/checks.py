@@ -98,46 +98,53 @@ def check_geometry(plan: Plan, srid: int, types: dict[str, AssetType], broken: d
             plan.problem(i, "geometry", broken.get(c.index[i], "no geometry"))
     present = np.array([g is not None for g in geoms], dtype=bool)
     idx = np.flatnonzero(present)
-    sub = geoms[idx]
-    bounds = shapely.bounds(sub) if len(sub) else np.empty((0, 4))
-    finite = np.isfinite(bounds).all(axis=1)
-    empty = shapely.is_empty(sub) if len(sub) else np.empty(0, bool)
-    valid = shapely.is_valid(sub) if len(sub) else np.empty(0, bool)
-    kinds = shapely.get_type_id(sub) if len(sub) else np.empty(0, int)
-    for j, i in enumerate(idx):
-        if empty[j]:
-            plan.problem(i, "geometry", "geometry is empty")
-        elif not finite[j]:
-            plan.problem(i, "geometry.coordinates", "a coordinate is not a finite number")
-        elif not valid[j]:
-            plan.problem(i, "geometry", f"invalid geometry: {explain_validity(sub[j])}")
-        else:
-            asset_type = types.get(c.type_code[i])
-            kind = KINDS.get(int(kinds[j]), "other")
-            if asset_type is not None and kind != asset_type.geometry_kind:
-                plan.problem(i, "geometry", f"type {asset_type.code!r} takes "
-                             f"{asset_type.geometry_kind} geometries, not {sub[j].geom_type}")
+    if len(idx):
+        sub = geoms[idx]
+        finite = np.isfinite(shapely.bounds(sub)).all(axis=1)
+        empty = shapely.is_empty(sub)
+        valid = shapely.is_valid(sub)
+        kinds = shapely.get_type_id(sub)
+        # only the rows with a problem are visited one by one
+        for j in np.flatnonzero(empty | ~finite | ~valid):
+            if empty[j]:
+                plan.problem(idx[j], "geometry", "geometry is empty")
+            elif not finite[j]:
+                plan.problem(idx[j], "geometry.coordinates", "a coordinate is not a finite number")
+            else:
+                plan.problem(idx[j], "geometry",
+                             f"invalid geometry: {explain_validity(sub[j])}")
+        expected = np.array([types[t].geometry_kind if t in types else "?"
+                             for t in np.asarray(c.type_code, dtype=object)[idx]], dtype=object)
+        got = np.array([KINDS.get(int(k), "other") for k in kinds], dtype=object)
+        for j in np.flatnonzero((expected != got) & (expected != "?") & valid & finite & ~empty):
+            plan.problem(idx[j], "geometry", f"type {c.type_code[idx[j]]!r} takes "
+                         f"{expected[j]} geometries, not {sub[j].geom_type}")
     good = np.flatnonzero(plan.ok)
     out = np.empty(len(geoms), dtype=object)
     if len(good):
         moved = _transform(geoms[good], srid, geo.STORAGE_SRID)
-        lonlat = shapely.bounds(moved)
+        minx, miny, maxx, maxy = shapely.bounds(moved).T
+        nonfinite = ~np.isfinite(shapely.bounds(moved)).all(axis=1)
+        off_earth = (miny < -90) | (maxy > 90) | (minx < -180) | (maxx > 180)
         area = geo.area_of_use(srid) if srid != geo.STORAGE_SRID else None
-        for j, i in enumerate(good):
-            minx, miny, maxx, maxy = lonlat[j]
-            if not np.isfinite(lonlat[j]).all():
+        off_area = np.zeros(len(good), dtype=bool)
+        if area:
+            off_area = ((minx < area[0] - 2) | (maxx > area[2] + 2) | (miny < area[1] - 2)
+                        | (maxy > area[3] + 2))
+        for j in np.flatnonzero(nonfinite | off_earth | off_area):
+            i = good[j]
+            if nonfinite[j]:
                 plan.problem(i, "geometry.coordinates",
                              f"coordinates cannot be transformed from EPSG:{srid}")
-            elif miny < -90 or maxy > 90 or minx < -180 or maxx > 180:
-                plan.problem(i, "geometry.coordinates",
-                             f"coordinates land at lon {minx:g}, lat {miny:g}, outside the earth")
-            elif area and (minx < area[0] - 2 or maxx > area[2] + 2 or miny < area[1] - 2
-                           or maxy > area[3] + 2):
-                plan.problem(i, "geometry.coordinates",
-                             f"coordinates land at lon {minx:.4f}, lat {miny:.4f}, outside the "
-                             f"area where EPSG:{srid} is used; are x and y swapped?")
+            elif off_earth[j]:
+                plan.problem(i, "geometry.coordinates", f"coordinates land at lon {minx[j]:g}, "
+                             f"lat {miny[j]:g}, outside the earth")
             else:
-                out[i] = moved[j]
+                plan.problem(i, "geometry.coordinates",
+                             f"coordinates land at lon {minx[j]:.4f}, lat {miny[j]:.4f}, outside "
+                             f"the area where EPSG:{srid} is used; are x and y swapped?")
+        keep = ~(nonfinite | off_earth | off_area)
+        out[good[keep]] = moved[keep]
     plan.geometry = out
 
 

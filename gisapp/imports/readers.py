@@ -45,7 +45,7 @@ def _layer(path: Path, fmt: str, wanted: str | None) -> str:
 @reader("gpkg")
 def read_gpkg(path: Path, options: dict[str, Any]) -> SourceTable:
     with _LOCK:
-        gdal.check_driver(path, "gpkg")
+        gdal.check_driver(path, "gpkg")  # before GDAL lists the layers
         layer = _layer(path, "gpkg", options.get("layer"))
         data = gdal.read(path, "gpkg", layer, max_features=options.get("max_rows"))
     return _table("gpkg", data, srid_of(data["crs"]), layer)

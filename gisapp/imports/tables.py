@@ -117,8 +117,3 @@ def is_meshviewer(document: Any) -> bool:
     return isinstance(document, dict) and isinstance(document.get("nodes"), list) \
         and "type" not in document
 
-
-@reader("json")
-def read_json(path: Path, options: dict[str, Any]) -> SourceTable:
-    """Placeholder key: JSON is told apart (GeoJSON or meshviewer) by the service."""
-    return read_meshviewer(load_json(path))

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
+import shapely
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -63,10 +64,12 @@ SELECT :mid, n.prefix || '-' || CASE WHEN n.num < 10000 THEN lpad(n.num::text, 4
 
 def _records(plan: Plan, types: dict[str, AssetType]) -> Iterator[tuple[Any, ...]]:
     c = plan.candidates
-    for i in np.flatnonzero(plan.ok):
-        t = types[c.type_code[i]]
-        yield (int(i), t.code, c.external_id[i], c.name[i], plan.geometry[i].wkb,
-               plan.attributes_json[i], bool(t.public_by_default and t.public_allowed),
+    rows = np.flatnonzero(plan.ok)
+    wkbs = shapely.to_wkb(plan.geometry[rows])
+    public = {code: bool(t.public_by_default and t.public_allowed) for code, t in types.items()}
+    for i, wkb in zip(rows.tolist(), wkbs):
+        code = c.type_code[i]
+        yield (i, code, c.external_id[i], c.name[i], wkb, plan.attributes_json[i], public[code],
                c.installed_on[i])
 
 
