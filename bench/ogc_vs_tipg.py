@@ -338,8 +338,10 @@ def _num(value: float) -> str:
 
 def cpu_per_request(r: dict) -> float:
     """Milliseconds of CPU the answer cost: server plus PostgreSQL (not the load generator).
-    Steadier than req/s on a machine others share."""
-    return (r["cpu"]["server"] + r["cpu"]["postgres"]) * 1000 / max(r["requests"], 1)
+    Steadier than req/s on a machine others share. 0 when nothing was answered."""
+    if not r["requests"]:
+        return 0.0
+    return (r["cpu"]["server"] + r["cpu"]["postgres"]) * 1000 / r["requests"]
 
 
 def table(results: dict) -> str:
