@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -147,7 +148,7 @@ class Server:
                 pass
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 tail = self.log_path.read_text()[-3000:]
-                self.stop()
+                self.stop()  # removes the log: its tail goes into the message
                 raise SystemExit(f"{self.name} did not come up on {self.base}:\n{tail}")
             time.sleep(0.3)
         self.pids = [self.proc.pid, *_children(self.proc.pid)]
@@ -156,15 +157,19 @@ class Server:
         return cpu_seconds(self.pids)
 
     def stop(self) -> None:
-        """End our own process group (uvicorn and its workers), politely first."""
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
+        """End our own process group (uvicorn and its workers), politely first; its log
+        is removed unless the server failed (then the error shows its tail)."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        if self.log_path is not None:
+            self.log_path.unlink(missing_ok=True)
+        if self.cwd.name.startswith("bench-tipg-"):
+            shutil.rmtree(self.cwd, ignore_errors=True)
 
 
 def _port_free(port: int) -> None:

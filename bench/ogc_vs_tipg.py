@@ -32,6 +32,7 @@ import resource
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
@@ -551,6 +552,7 @@ def main() -> None:
     tile_properties = ",".join(["id", "code", "name", "type", "status", *attr_columns[COLLECTION]])
 
     servers: dict[str, ogc_servers.Server] = {}
+    path_file = Path(tempfile.gettempdir()) / f"bench-ogc-paths-{os.getpid()}.txt"
     try:
         if "gisapp" in only:
             servers["gisapp"] = ogc_servers.gisapp_server(url, GISAPP_PORT)
@@ -575,7 +577,6 @@ def main() -> None:
                                           boxes[0], tiles[0], tile_properties)
             log(f"  items: {results['check']['items']}\n  tiles: {results['check']['tiles']}")
 
-        path_file = Path(f"/tmp/bench-ogc-paths-{os.getpid()}.txt")
         for kind in kinds:
             for c in clients:
                 case = f"{kind}/{c}"
@@ -607,8 +608,8 @@ def main() -> None:
                         f"p99 {_ms(r['latency_us']['p99'])} ms, errors {r['errors']}, "
                         f"CPU s {r['cpu']}")
                 results["ratios"][case] = ratios(systems)
-        path_file.unlink(missing_ok=True)
     finally:
+        path_file.unlink(missing_ok=True)
         for server in servers.values():
             server.stop()
         if now_leakproof != was_leakproof:
