@@ -26,7 +26,7 @@ from .test_serve import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "gat_ogc-clients-planner-0123456789abcdef"
-PUBLIC_TYPES = ["charging_station", "sensor", "street_light", "wlan_hotspot"]
+PUBLIC_TYPES = ["charging_station", "fire_hydrant", "sensor", "street_light", "wlan_hotspot"]
 PUBLIC_LIGHTS = ("a.type_code = 'street_light' AND a.is_public"
                  " AND a.status IN ('active', 'defective', 'out_of_service')")
 
@@ -93,7 +93,8 @@ async def test_gdal_lists_layers_and_reads_every_feature(server, engine):
     url = f"OAPIF:{server}/ogc/demo"
     layers = await _in_thread(pyogrio.list_layers, url)
     assert sorted(name for name, _ in layers) == PUBLIC_TYPES
-    assert {kind for _, kind in layers} == {"Point"}
+    # the demo has no hydrants: GDAL cannot tell the geometry type of an empty layer
+    assert {kind for name, kind in layers if name != "fire_hydrant"} == {"Point"}
     frame = await _in_thread(pyogrio.read_dataframe, url, layer="street_light")
     assert len(frame) == await _count(engine, PUBLIC_LIGHTS)
     assert frame.crs.to_string() in ("OGC:CRS84", "EPSG:4326")
