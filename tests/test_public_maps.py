@@ -404,3 +404,24 @@ async def test_a_restart_keeps_a_current_build(built, maps_settings, sessionmake
     other = maps_settings.model_copy(update={"geo": maps_settings.geo.model_copy(
         update={"tile_url": "https://tiles.example.org/{z}/{x}/{y}.png"})})
     assert MapScheduler(other).due("demo", stamp, 1000.0)  # another basemap: build again
+
+
+async def test_one_process_builds_the_others_adopt(built, maps_settings, sessionmaker,
+                                                  connection):
+    """Every server worker runs the schedule: while one builds (holds the folder's lock),
+    another skips the round, and afterwards it adopts that build instead of repeating it."""
+    from gisapp.public_maps import scheduler as sched
+
+    stamp = await data.fingerprint(sessionmaker, "demo")
+    await connection.execute(text("RESET ROLE"))
+    other_worker = sched._try_lock(publish.maps_dir(maps_settings))
+    assert other_worker is not None
+    try:
+        assert sched._try_lock(publish.maps_dir(maps_settings)) is None
+        assert await MapScheduler(maps_settings).run_once(sessionmaker) == []
+    finally:
+        other_worker.close()
+    waiting = MapScheduler(maps_settings)
+    waiting.states["demo"] = sched._State(seen=stamp, seen_since=0.0)  # had never built
+    assert await waiting.run_once(sessionmaker) == []  # the build on disk is adopted
+    assert waiting.states["demo"].built == stamp

@@ -16,12 +16,15 @@ folder in one step, so the last one wins and no visitor sees half a build.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO
 
 from fastapi import FastAPI
 
@@ -82,20 +85,38 @@ class MapScheduler:
         state = self.states.setdefault(slug, _State())
         state.built, state.built_at = stamp, now
 
+    def _adopt(self, slug: str, stamp: str, now: float) -> None:
+        """Take over a build another process made meanwhile from this very data."""
+        state = self.states.get(slug)
+        if state is not None and state.built != stamp:
+            on_disk = self._from_disk(slug, now)
+            if on_disk.built == stamp:
+                state.built, state.built_at = on_disk.built, on_disk.built_at
+
     async def run_once(self, maker) -> list[publish.BuildResult]:
-        """One round: look at every municipality, build those that are due."""
-        results = []
-        for slug in await data.municipality_ids(maker):
-            try:
-                stamp = await data.fingerprint(maker, slug)
-                if not self.due(slug, stamp, time.monotonic()):
-                    continue
-                result = await publish.build(maker, self.settings, slug)
-                self.done(slug, stamp, time.monotonic())
-                log.info("public maps of %s built: %s", slug, result.layers)
-                results.append(result)
-            except NotFound:
-                self.states.pop(slug, None)  # removed meanwhile
+        """One round: look at every municipality, build those that are due.
+
+        Only one process builds into a maps folder at a time (every server worker runs this
+        schedule): the others skip the round and adopt the result from its manifest."""
+        results: list[publish.BuildResult] = []
+        lock = _try_lock(publish.maps_dir(self.settings))
+        if lock is None:
+            return results
+        try:
+            for slug in await data.municipality_ids(maker):
+                try:
+                    stamp = await data.fingerprint(maker, slug)
+                    self._adopt(slug, stamp, time.monotonic())
+                    if not self.due(slug, stamp, time.monotonic()):
+                        continue
+                    result = await publish.build(maker, self.settings, slug)
+                    self.done(slug, stamp, time.monotonic())
+                    log.info("public maps of %s built: %s", slug, result.layers)
+                    results.append(result)
+                except NotFound:
+                    self.states.pop(slug, None)  # removed meanwhile
+        finally:
+            lock.close()
         return results
 
     async def run(self, maker) -> None:
@@ -107,6 +128,19 @@ class MapScheduler:
             except Exception:  # a failed build must not stop the schedule; it is logged
                 log.exception("building the public maps failed")
             await asyncio.sleep(self.settings.maps.poll_seconds)
+
+
+def _try_lock(folder: Path) -> IO | None:
+    """An exclusive lock on the maps folder's lock file, or None when another process holds
+    it. Released when the returned file is closed (or the process ends)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    handle = open(folder / ".build-lock", "a")  # noqa: SIM115 - closed by the caller
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
 
 
 @asynccontextmanager
