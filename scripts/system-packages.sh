@@ -51,6 +51,12 @@ if [[ "${GISAPP_WITH_BROWSER:-0}" == "1" ]] && [[ ! -x /usr/bin/chromium ]]; the
   need+=(chromium)
 fi
 
+# The tests read the OGC service with QGIS's own provider (Debian's python3-qgis, headless)
+if [[ "${GISAPP_WITH_BROWSER:-0}" == "1" ]] \
+    && ! QT_QPA_PLATFORM=offscreen /usr/bin/python3 -c 'import qgis.core' >/dev/null 2>&1; then
+  need+=(python3-qgis qgis-providers)
+fi
+
 if (( ${#need[@]} == 0 )); then
   exit 0
 fi

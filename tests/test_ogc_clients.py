@@ -160,3 +160,61 @@ async def test_owslib_reads_collections_and_items(server, engine):
     one = await _in_thread(service.collection_item, "street_light",
                            items["features"][0]["id"])
     assert one["id"] == items["features"][0]["id"]
+
+
+# QGIS's own OGC API Features provider (not GDAL's), in Debian's python3-qgis, run headless
+# in a separate process with the system Python. `make test` installs it (scripts/
+# system-packages.sh); elsewhere the test is skipped when QGIS is missing.
+QGIS_READER = r"""
+import json, sys
+from qgis.core import QgsApplication, QgsVectorLayer
+app = QgsApplication([], False)
+app.initQgis()
+out = {}
+for typename in sys.argv[2:]:
+    layer = QgsVectorLayer(f"url='{sys.argv[1]}' typename='{typename}'", typename, "OAPIF")
+    if not layer.isValid():
+        out[typename] = {"valid": False}
+        continue
+    features = list(layer.getFeatures())
+    out[typename] = {
+        "valid": True, "count": len(features), "crs": layer.crs().authid(),
+        "fields": [f.name() for f in layer.fields()],
+        "extent": [layer.extent().xMinimum(), layer.extent().yMinimum(),
+                   layer.extent().xMaximum(), layer.extent().yMaximum()],
+    }
+print("QGIS-RESULT " + json.dumps(out))
+app.exitQgis()
+"""
+
+
+def _qgis_python() -> str | None:
+    python = "/usr/bin/python3"
+    probe = subprocess.run([python, "-c", "import qgis.core"], capture_output=True,
+                           env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    return python if probe.returncode == 0 else None
+
+
+async def test_qgis_reads_the_demo_with_its_own_provider(server, engine):
+    python = _qgis_python()
+    if python is None:
+        if os.environ.get("GISAPP_WITH_BROWSER") == "1":
+            pytest.fail("QGIS (python3-qgis) is missing: scripts/system-packages.sh installs it")
+        pytest.skip("QGIS is not installed (apt-get install python3-qgis qgis-providers)")
+    run = await _in_thread(
+        subprocess.run, [python, "-c", QGIS_READER, f"{server}/ogc/demo", "street_light",
+                         "wlan_hotspot", "meter"],
+        capture_output=True, text=True, timeout=300,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": "/tmp"})
+    line = next((x for x in run.stdout.splitlines() if x.startswith("QGIS-RESULT ")), None)
+    assert line, run.stdout[-2000:] + run.stderr[-2000:]
+    import json
+    layers = json.loads(line.removeprefix("QGIS-RESULT "))
+    lights = layers["street_light"]
+    assert lights["valid"] and lights["count"] == await _count(engine, PUBLIC_LIGHTS)
+    assert {"code", "name", "status"} <= set(lights["fields"])
+    assert "version" not in lights["fields"]  # the public's properties
+    west, south, east, north = lights["extent"]
+    assert 7.0 < west < east < 7.6 and 49.7 < south < north < 50.1
+    assert layers["wlan_hotspot"]["valid"] and layers["wlan_hotspot"]["count"] > 0
+    assert not layers["meter"]["valid"]  # meters are no collection for the public
