@@ -8,21 +8,15 @@ test database; what the browser writes is committed there and removed afterwards
 
 from __future__ import annotations
 
-import asyncio
 import os
-import signal
-import subprocess
-import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import text
 
 from .conftest import DEMO_PASSWORD
-from .test_serve import free_port
+from .live_server import live_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
@@ -57,35 +51,10 @@ async def server(settings, engine):
     """gisapp served by uvicorn on a free port, on the test database (demo loaded)."""
     await _remove_browser_data(engine)
     started = datetime.now(UTC)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GISAPP_")}
-    env.update(GISAPP_DATABASE__URL=settings.database.url,
-               GISAPP_SERVER__PUBLIC_BASE_URL=base, GISAPP_MAPS__AUTO_BUILD="false")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "gisapp.app:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        deadline = time.monotonic() + 60
-        async with httpx.AsyncClient(base_url=base, timeout=2) as http:
-            while True:
-                try:
-                    if (await http.get("/healthz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert proc.poll() is None, proc.stdout.read()
-                assert time.monotonic() < deadline, "server did not come up"
-                await asyncio.sleep(0.2)
-        yield base
+        async with live_server(settings.database.url) as base:
+            yield base
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
         await _remove_browser_data(engine, since=started)
 
 

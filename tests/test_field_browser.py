@@ -30,7 +30,7 @@ from sqlalchemy import text
 from .conftest import DEMO_PASSWORD
 from . import test_browser as shared
 from .test_browser import Watch, log_in
-from .test_serve import free_port
+from .live_server import free_port
 
 from playwright.async_api import Page, expect  # after test_browser's skip: needs chromium
 

@@ -9,20 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
 import pyogrio
 import pytest
 from sqlalchemy import text
 
 from gisapp.auth.credentials import hash_secret
 
-from .test_serve import free_port
+from .live_server import live_server
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "gat_ogc-clients-planner-0123456789abcdef"
@@ -45,35 +41,10 @@ async def _token(engine, add: bool) -> None:
 async def server(settings, engine):
     """gisapp served by uvicorn on a free port, on the test database (demo loaded)."""
     await _token(engine, add=True)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GISAPP_")}
-    env.update(GISAPP_DATABASE__URL=settings.database.url,
-               GISAPP_SERVER__PUBLIC_BASE_URL=base, GISAPP_MAPS__AUTO_BUILD="false")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "gisapp.app:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        deadline = time.monotonic() + 60
-        async with httpx.AsyncClient(base_url=base, timeout=2) as http:
-            while True:
-                try:
-                    if (await http.get("/healthz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert proc.poll() is None, proc.stdout.read()
-                assert time.monotonic() < deadline, "server did not come up"
-                await asyncio.sleep(0.2)
-        yield base
+        async with live_server(settings.database.url) as base:
+            yield base
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
         await _token(engine, add=False)
 
 

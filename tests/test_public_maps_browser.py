@@ -12,21 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import httpx
 import pytest
 from sqlalchemy import text
 
-from .test_browser import CHROMIUM, LAUNCH_ARGS, ROOT, Watch
-from .test_serve import free_port
+from .test_browser import CHROMIUM, LAUNCH_ARGS, Watch
+from .live_server import live_server
 
 from playwright.async_api import async_playwright, expect  # noqa: E402
 
@@ -78,35 +72,12 @@ async def server(settings, engine, tmp_path_factory):
     await _remove_evil(engine)
     await _add_evil(engine)
     maps = tmp_path_factory.mktemp("maps")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GISAPP_")}
-    env.update(GISAPP_DATABASE__URL=settings.database.url, GISAPP_SERVER__PUBLIC_BASE_URL=base,
-               GISAPP_MAPS__DIR=str(maps), GISAPP_MAPS__POLL_SECONDS="3600")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "gisapp.app:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        deadline = time.monotonic() + 120
-        async with httpx.AsyncClient(base_url=base, timeout=2) as http:
-            while True:
-                try:
-                    if (await http.get("/maps/demo/")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert proc.poll() is None, proc.stdout.read()
-                assert time.monotonic() < deadline, "maps were not built"
-                await asyncio.sleep(0.3)
-        yield base
+        async with live_server(settings.database.url, ready_path="/maps/demo/", wait_s=120,
+                               GISAPP_MAPS__AUTO_BUILD="true", GISAPP_MAPS__DIR=str(maps),
+                               GISAPP_MAPS__POLL_SECONDS="3600") as base:
+            yield base
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
         await _remove_evil(engine)
 
 
