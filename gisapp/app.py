@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -48,6 +49,11 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         if own:
             await check_app_role(app.state.engine)
             app.state.read_pool = await make_read_pool(settings)
+            # What start-up made lives as long as the process: keep it out of the collector's
+            # full passes, which would otherwise stop every request for ~100 ms now and then
+            # (220,000 objects; the scan's p99 under load was mostly these pauses).
+            gc.collect()
+            gc.freeze()
         try:
             async with map_scheduler(app, settings):
                 yield
