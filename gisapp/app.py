@@ -13,7 +13,9 @@ from gisapp.asset_types.router import router as types_router
 from gisapp.assets.router import router as assets_router
 from gisapp.auth.oidc import install_oidc
 from gisapp.auth.router import router as auth_router
-from gisapp.database import check_app_role, make_engine, make_read_pool, make_sessionmaker
+from gisapp.database import (
+    check_app_role, make_engine, make_read_pool, make_sessionmaker, warn_without_spatial_index,
+)
 from gisapp.errors import install_handlers
 from gisapp.exports.router import router as exports_router
 from gisapp.field_app import install_field_app
@@ -48,6 +50,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         app.state.sessionmaker = make_sessionmaker(app.state.engine)
         if own:
             await check_app_role(app.state.engine)
+            await warn_without_spatial_index(app.state.engine)
             app.state.read_pool = await make_read_pool(settings)
             # What start-up made lives as long as the process: keep it out of the collector's
             # full passes, which would otherwise stop every request for ~100 ms now and then

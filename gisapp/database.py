@@ -12,6 +12,7 @@ never carries one request's municipality into the next.
 from __future__ import annotations
 
 import hashlib
+import logging
 import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,6 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from gisapp.errors import DatabaseUnavailable
 from gisapp.localdb import DATABASE, LocalCluster
 from gisapp.settings import Settings
+
+log = logging.getLogger("gisapp.database")
 
 APP_ROLE = "gisapp_app"
 PUBLIC_ROLE = "gisapp_public"
@@ -216,3 +219,26 @@ async def check_app_role(engine: AsyncEngine) -> None:
                else "owns tables")
             + f"; it must connect as {APP_ROLE} (see README: configuration)"
         )
+
+
+LEAKPROOF_CHECK = text(
+    "SELECT coalesce(bool_and(p.proleakproof), false) FROM pg_proc p"
+    " WHERE p.oid = 'geometry_overlaps(geometry, geometry)'::regprocedure")
+
+
+async def spatial_index_usable(conn) -> bool:
+    """Whether PostGIS's ``&&`` may use the spatial index under row-level security
+    (marked LEAKPROOF by migration 0007, which needs a superuser)."""
+    return bool((await conn.execute(LEAKPROOF_CHECK)).scalar())
+
+
+async def warn_without_spatial_index(engine: AsyncEngine) -> None:
+    """Say so at start when bbox queries and tiles would scan whole municipalities."""
+    async with engine.connect() as conn:
+        if not await spatial_index_usable(conn):
+            log.warning(
+                "PostGIS's bounding-box operators are not LEAKPROOF (migration 0007 needs a "
+                "superuser): under row-level security, map pans, tiles and bbox queries scan "
+                "the whole municipality. Ask a superuser to run "
+                "gisapp/sql/spatial_index_rls_up.sql (docs/deploy.md).")
+

@@ -273,3 +273,14 @@ async def test_the_spatial_index_works_under_row_level_security(connection, role
     ))).scalars())
     await connection.execute(text("RESET ROLE"))
     assert "ix_asset_geom" in plan, plan
+
+
+async def test_the_app_can_tell_whether_the_spatial_index_is_usable(connection):
+    """At start the app warns when migration 0007 could not mark the operators (no
+    superuser): then bbox queries and tiles would scan whole municipalities."""
+    from gisapp.database import spatial_index_usable
+
+    assert await spatial_index_usable(connection)
+    await connection.execute(text(
+        "ALTER FUNCTION geometry_overlaps(geometry, geometry) NOT LEAKPROOF"))  # rolled back
+    assert not await spatial_index_usable(connection)
