@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import hmac
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Literal
@@ -82,10 +83,72 @@ async def make_read_pool(settings: Settings) -> asyncpg.Pool:
     url = make_url(app_url(settings)).set(drivername="postgresql")
     return await asyncpg.create_pool(
         url.render_as_string(hide_password=False), min_size=1,
-        max_size=settings.database.pool_size,
+        max_size=settings.database.pool_size, reset=_nothing_to_reset,
         server_settings={"statement_timeout": str(settings.database.statement_timeout_ms),
                          "application_name": "gisapp"},
     )
+
+
+class PublicConnection(asyncpg.Connection):
+    """A connection of the public pool; it remembers the municipality it is narrowed to
+    (see ``gisapp.ogc.context.public_connection``). Its methods work through the pool's
+    connection proxy, which hands attribute look-ups on to the connection."""
+
+    __slots__ = ("_narrowed", "_narrowed_at")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.forget_narrowing()
+
+    def narrowed_to(self, key: str, max_age_s: float):
+        """What was remembered with :meth:`remember_narrowing` for ``key``, if not older
+        than ``max_age_s``; else None."""
+        if self._narrowed is None or self._narrowed[0] != key:
+            return None
+        if time.monotonic() - self._narrowed_at > max_age_s:
+            return None
+        return self._narrowed[1]
+
+    def remember_narrowing(self, key: str, value) -> None:
+        self._narrowed, self._narrowed_at = (key, value), time.monotonic()
+
+    def forget_narrowing(self) -> None:
+        self._narrowed, self._narrowed_at = None, 0.0
+
+
+async def make_public_pool(settings: Settings) -> asyncpg.Pool:
+    """A plain asyncpg pool whose connections are the public for good, for the public's
+    hottest reads (OGC items pages and vector tiles that GIS programs ask for in bursts).
+
+    Each connection becomes ``gisapp_public`` once, when it is opened, for the rest of its
+    life: whatever runs on it reads only what the public may, under row-level security and
+    the public's column grants. It is narrowed to one municipality at a time with a
+    session setting, so a request costs one round trip, its own statement, instead of four
+    (BEGIN, the context, the statement, COMMIT). Plans are custom (``plan_cache_mode``):
+    asyncpg prepares every statement, and a generic plan would ignore the actual bbox or tile.
+    """
+    url = make_url(app_url(settings)).set(drivername="postgresql")
+
+    async def become_public(conn: asyncpg.Connection) -> None:
+        await conn.execute(f"SET ROLE {PUBLIC_ROLE}")
+
+    return await asyncpg.create_pool(
+        url.render_as_string(hide_password=False), min_size=1,
+        max_size=settings.database.pool_size, reset=_nothing_to_reset, init=become_public,
+        connection_class=PublicConnection,
+        server_settings={"statement_timeout": str(settings.database.statement_timeout_ms),
+                         "application_name": "gisapp-public",
+                         "plan_cache_mode": "force_custom_plan"},
+    )
+
+
+async def _nothing_to_reset(conn: asyncpg.Connection) -> None:
+    """The reset on release of the read and public pools: nothing beyond what asyncpg
+    always does (roll back a transaction left open). Statements on the read pool change no
+    session state (whatever they set is ``set_config(..., true)``, which ends with their
+    transaction); the public pool's session state is what it is for. The default reset
+    (UNLISTEN, CLOSE ALL, RESET ALL, …) would be one more round trip per request, and would
+    undo the public pool's role."""
 
 
 @asynccontextmanager

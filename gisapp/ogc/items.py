@@ -1,7 +1,10 @@
 """Features of a collection: the items page and single items.
 
 One statement per page (see :mod:`gisapp.ogc.features_sql`); Python checks parameters,
-runs it and splices the text PostgreSQL wrote into the FeatureCollection with its links.
+runs it and splices the bytes PostgreSQL wrote into the FeatureCollection with its links
+(never decoding them: a page is ~60 KB). An anonymous caller's page is one round trip on
+the public pool (:func:`~gisapp.ogc.context.public_connection`); staff, filters and the
+HTML view take the general transaction.
 Paging is keyset paging by feature id (the asset's random UUID, which never changes):
 ``next`` carries ``after=<last id>``, ``prev`` carries ``before=<first id>``, so every page
 costs the same however deep it is, and a feature added meanwhile moves no other one
@@ -21,7 +24,9 @@ from fastapi import Request
 from gisapp import geo
 from gisapp.ogc import crs, params
 from gisapp.ogc.collections import get_collection, typed_value
-from gisapp.ogc.context import OgcContext, ogc_transaction
+from gisapp.ogc.context import (
+    OgcContext, anonymous, caller_connection, ogc_transaction, public_connection,
+)
 from gisapp.ogc.documents import GEOJSON, HTML, JSON, link
 from gisapp.ogc.errors import InvalidParameter, OgcNotFound, UnknownParameter
 from gisapp.ogc.features_sql import (
@@ -34,9 +39,9 @@ ITEM_PARAMETERS = frozenset({"crs"})
 
 @dataclass
 class Page:
-    """An items answer: the GeoJSON text and what the HTML view needs."""
+    """An items answer: the GeoJSON document (UTF-8) and what the HTML view needs."""
 
-    text: str
+    body: bytes
     content_crs: str
     returned: int
 
@@ -90,7 +95,8 @@ def _page_links(request: Request, row, query: ItemsQuery) -> list[dict]:
     return links
 
 
-async def items_page(request: Request, slug: str, collection: str) -> Page:
+async def items_page(request: Request, slug: str, collection: str, *,
+                     as_html: bool = False) -> Page:
     """One page of features as GeoJSON text (404 for an unknown collection)."""
     q = request.query_params
     extra = [k for k in q.keys() if k not in ITEMS_PARAMETERS and k not in params.COMMON]
@@ -100,7 +106,15 @@ async def items_page(request: Request, slug: str, collection: str) -> Page:
     if after and before:
         raise InvalidParameter("give after or before, not both", field="before")
     interval = params.datetime_interval(q.get("datetime"))
-    async with ogc_transaction(request, slug, defer_public=bool(extra), fast=True) as ctx:
+    if not (extra or as_html) and anonymous(request):
+        async with public_connection(request, slug) as (conn, place):
+            out = crs.parse(q.get("crs"), place.working_crs, "crs")
+            box = _bbox_in_storage(request, place.working_crs)
+            query = ItemsQuery(place.id, collection, False, out, limit, after=after,
+                               before=before, bbox=box, interval=interval)
+            statement, args = query.sql()
+            return _page(request, await conn.fetchrow(statement, *args), query)
+    async with ogc_transaction(request, slug, defer_public=bool(extra)) as ctx:
         out = crs.parse(q.get("crs"), ctx.place.working_crs, "crs")
         box = _bbox_in_storage(request, ctx.place.working_crs)
         by_column, by_attribute = {}, {}
@@ -113,15 +127,19 @@ async def items_page(request: Request, slug: str, collection: str) -> Page:
             statuses_given="status" in by_column)
         statement, args = query.sql()
         row = await (await ctx.conn()).fetchrow(statement, *args)
+    return _page(request, row, query)
+
+
+def _page(request: Request, row, query: ItemsQuery) -> Page:
+    """The FeatureCollection around the features PostgreSQL wrote."""
     if not row["known"]:
-        raise OgcNotFound(f"no collection {collection!r}", field="collectionId")
+        raise OgcNotFound(f"no collection {query.collection!r}", field="collectionId")
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    text = ''.join((
-        '{"type":"FeatureCollection","features":[', row["body"] or "",
-        '],"numberReturned":', str(row["returned"]), ',"timeStamp":"', stamp,
-        '","links":', json.dumps(_page_links(request, row, query)), "}",
-    ))
-    return Page(text, out.header, row["returned"])
+    tail = (f'],"numberReturned":{row["returned"]},"timeStamp":"{stamp}","links":'
+            f'{json.dumps(_page_links(request, row, query))}}}')
+    body = b"".join((b'{"type":"FeatureCollection","features":[', row["body"] or b"",
+                     tail.encode()))
+    return Page(body, query.out.header, row["returned"])
 
 
 async def item(request: Request, slug: str, collection: str, feature_id: str) -> Page:
@@ -132,10 +150,10 @@ async def item(request: Request, slug: str, collection: str, feature_id: str) ->
         fid = uuid.UUID(feature_id)
     except ValueError:
         raise OgcNotFound(f"no feature {feature_id!r}", field="featureId")
-    async with ogc_transaction(request, slug, fast=True) as ctx:
-        out = crs.parse(q.get("crs"), ctx.place.working_crs, "crs")
-        statement, args = item_sql(ctx.place.id, collection, fid, out, ctx.internal)
-        text = await (await ctx.conn()).fetchval(statement, *args)
+    async with caller_connection(request, slug) as (conn, place, internal):
+        out = crs.parse(q.get("crs"), place.working_crs, "crs")
+        statement, args = item_sql(place.id, collection, fid, out, internal)
+        text = await conn.fetchval(statement, *args)
     if text is None:
         raise OgcNotFound(f"no feature {feature_id!r} in {collection!r}", field="featureId")
     base = str(request.base_url).rstrip("/")
@@ -144,4 +162,4 @@ async def item(request: Request, slug: str, collection: str, feature_id: str) ->
              link(str(request.url.include_query_params(f="html")), "alternate", HTML,
                   "this feature (HTML)"),
              link(coll_url, "collection", JSON, "the collection")]
-    return Page(text[:-1] + ',"links":' + json.dumps(links) + "}", out.header, 1)
+    return Page((text[:-1] + ',"links":' + json.dumps(links) + "}").encode(), out.header, 1)

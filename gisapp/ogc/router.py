@@ -40,6 +40,52 @@ def _is_html(request: Request, allowed=()) -> bool:
     return wants_html(request.query_params, request.headers.get("accept"))
 
 
+# --- the hot paths first: routes are matched in the order they are declared ------------
+
+@router.get("/collections/{collection}/items")
+async def collection_items(request: Request, municipality: str, collection: str):
+    as_html = wants_html(request.query_params, request.headers.get("accept"))
+    page = await items.items_page(request, municipality, collection, as_html=as_html)
+    if as_html:
+        return html.items(request, json.loads(page.body), collection)
+    return Response(page.body, media_type=GEOJSON,
+                    headers={"Content-Crs": page.content_crs, "Vary": VARY})
+
+
+@router.get("/collections/{collection}/items/{feature_id}")
+async def collection_item(request: Request, municipality: str, collection: str,
+                          feature_id: str):
+    as_html = wants_html(request.query_params, request.headers.get("accept"))
+    page = await items.item(request, municipality, collection, feature_id)
+    if as_html:
+        return html.item(request, json.loads(page.body), collection)
+    return Response(page.body, media_type=GEOJSON,
+                    headers={"Content-Crs": page.content_crs, "Vary": VARY})
+
+
+def _tile_response(request: Request, tile: tiles.Tile) -> Response:
+    headers = {"ETag": tile.etag, "Cache-Control": tile.cache_control, "Vary": VARY}
+    if request.headers.get("if-none-match") in (tile.etag, f"W/{tile.etag}", "*"):
+        return Response(status_code=304, headers=headers)
+    if not tile.data:
+        return Response(status_code=204, headers=headers)
+    return Response(tile.data, media_type=MVT, headers=headers)
+
+
+@router.get("/collections/{collection}/tiles/WebMercatorQuad/{z}/{x}/{y}")
+async def collection_tile(request: Request, municipality: str, collection: str,
+                          z: str, x: str, y: str):
+    tile = await tiles.collection_tile(request, municipality, collection, z, x, y)
+    return _tile_response(request, tile)
+
+
+@router.get("/tiles/WebMercatorQuad/{z}/{x}/{y}")
+async def combined_tile(request: Request, municipality: str, z: str, x: str, y: str):
+    return _tile_response(request, await tiles.combined_tile(request, municipality, z, x, y))
+
+
+# --- documents ---------------------------------------------------------------------------
+
 @router.get("")
 @router.get("/")
 async def landing(request: Request, municipality: str):
@@ -98,49 +144,7 @@ async def queryables(request: Request, municipality: str, collection: str):
     return html.document(request, doc["title"], doc) if as_html else _json(doc, SCHEMA_JSON)
 
 
-@router.get("/collections/{collection}/items")
-async def collection_items(request: Request, municipality: str, collection: str):
-    as_html = wants_html(request.query_params, request.headers.get("accept"))
-    page = await items.items_page(request, municipality, collection)
-    if as_html:
-        return html.items(request, json.loads(page.text), collection)
-    return Response(page.text, media_type=GEOJSON,
-                    headers={"Content-Crs": page.content_crs, "Vary": VARY})
-
-
-@router.get("/collections/{collection}/items/{feature_id}")
-async def collection_item(request: Request, municipality: str, collection: str,
-                          feature_id: str):
-    as_html = wants_html(request.query_params, request.headers.get("accept"))
-    page = await items.item(request, municipality, collection, feature_id)
-    if as_html:
-        return html.item(request, json.loads(page.text), collection)
-    return Response(page.text, media_type=GEOJSON,
-                    headers={"Content-Crs": page.content_crs, "Vary": VARY})
-
-
-# --- tiles ------------------------------------------------------------------------------
-
-def _tile_response(request: Request, tile: tiles.Tile) -> Response:
-    headers = {"ETag": tile.etag, "Cache-Control": tile.cache_control, "Vary": VARY}
-    if request.headers.get("if-none-match") in (tile.etag, f"W/{tile.etag}", "*"):
-        return Response(status_code=304, headers=headers)
-    if not tile.data:
-        return Response(status_code=204, headers=headers)
-    return Response(tile.data, media_type=MVT, headers=headers)
-
-
-@router.get("/collections/{collection}/tiles/WebMercatorQuad/{z}/{x}/{y}")
-async def collection_tile(request: Request, municipality: str, collection: str,
-                          z: str, x: str, y: str):
-    tile = await tiles.collection_tile(request, municipality, collection, z, x, y)
-    return _tile_response(request, tile)
-
-
-@router.get("/tiles/WebMercatorQuad/{z}/{x}/{y}")
-async def combined_tile(request: Request, municipality: str, z: str, x: str, y: str):
-    return _tile_response(request, await tiles.combined_tile(request, municipality, z, x, y))
-
+# --- tile documents ---------------------------------------------------------------------
 
 @router.get("/collections/{collection}/tiles")
 async def collection_tilesets(request: Request, municipality: str, collection: str):

@@ -19,7 +19,7 @@ from fastapi import Request
 
 from gisapp.ogc import params
 from gisapp.ogc.collections import Collection, get_collection, list_collections
-from gisapp.ogc.context import Place, ogc_transaction
+from gisapp.ogc.context import Place, caller_connection, ogc_transaction
 from gisapp.ogc.documents import JSON, MVT, link
 from gisapp.ogc.errors import InvalidParameter, OgcNotFound
 from gisapp.ogc.tiles_sql import collection_tile_sql, combined_tile_sql
@@ -86,29 +86,28 @@ async def collection_tile(request: Request, slug: str, collection: str,
                           z: str, x: str, y: str) -> Tile:
     params.check_known(request.query_params, ())
     zi, xi, yi = parse_tile(z, x, y)
-    async with ogc_transaction(request, slug, fast=True) as ctx:
-        statement, args = collection_tile_sql(ctx.place.id, collection, zi, xi, yi,
-                                              ctx.internal)
-        if outside(ctx.place, zi, xi, yi):
+    async with caller_connection(request, slug) as (conn, place, internal):
+        statement, args = collection_tile_sql(place.id, collection, zi, xi, yi, internal)
+        if outside(place, zi, xi, yi):
             # the collection must still exist: one cheap look-up instead of the tile
             statement = "SELECT EXISTS (SELECT 1 FROM asset_type t WHERE t.municipality_id" \
                         " = $1 AND t.code = $2) AS known, NULL::bytea AS mvt"
             args = args[:2]
-        row = await (await ctx.conn()).fetchrow(statement, *args)
-    if not row["known"]:
-        raise OgcNotFound(f"no collection {collection!r}", field="collectionId")
-    return _tile(row["mvt"], ctx.internal)
+        row = await conn.fetchrow(statement, *args)
+        if not row["known"]:
+            raise OgcNotFound(f"no collection {collection!r}", field="collectionId")
+    return _tile(row["mvt"], internal)
 
 
 async def combined_tile(request: Request, slug: str, z: str, x: str, y: str) -> Tile:
     params.check_known(request.query_params, ())
     zi, xi, yi = parse_tile(z, x, y)
-    async with ogc_transaction(request, slug, fast=True) as ctx:
+    async with caller_connection(request, slug) as (conn, place, internal):
         data = None
-        if not outside(ctx.place, zi, xi, yi):
-            statement, args = combined_tile_sql(ctx.place.id, zi, xi, yi, ctx.internal)
-            data = await (await ctx.conn()).fetchval(statement, *args)
-    return _tile(data, ctx.internal)
+        if not outside(place, zi, xi, yi):
+            statement, args = combined_tile_sql(place.id, zi, xi, yi, internal)
+            data = await conn.fetchval(statement, *args)
+    return _tile(data, internal)
 
 
 # --- documents --------------------------------------------------------------------------
