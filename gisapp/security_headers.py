@@ -74,6 +74,7 @@ class SecurityHeaders:
         self.app = app
         self.frame_ancestors = {prefix: tuple(origins)
                                 for prefix, origins in (frame_ancestors or {}).items()}
+        self._policies: dict[tuple[str, ...], str] = {}  # by framing: written once each
 
     def _framing(self, path: str) -> tuple[str, ...]:
         for prefix, origins in self.frame_ancestors.items():
@@ -86,13 +87,16 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         framing = self._framing(scope.get("path", ""))
+        policy = self._policies.get(framing)
+        if policy is None:
+            policy = self._policies[framing] = content_security_policy(frame_ancestors=framing)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in STATIC_HEADERS.items():
                     headers.setdefault(name, value)
-                headers.setdefault(CSP_HEADER, content_security_policy(frame_ancestors=framing))
+                headers.setdefault(CSP_HEADER, policy)
                 if framing == NO_FRAMING:
                     headers.setdefault("X-Frame-Options", "DENY")
             await send(message)
