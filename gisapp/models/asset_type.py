@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, CheckConstraint, Integer, Text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Boolean, CheckConstraint, Computed, Integer, Text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gisapp.models.base import Base, CreatedMixin, TenantMixin
@@ -37,6 +37,10 @@ class AssetType(TenantMixin, CreatedMixin, Base):
     label_fr: Mapped[str | None] = mapped_column(Text)
     geometry_kind: Mapped[str] = mapped_column(Text, nullable=False, server_default="point")
     attribute_schema: Mapped[dict] = mapped_column(JSONB, nullable=False)
+    # the attribute names the schema marks "x-internal", kept by PostgreSQL (migration 0009)
+    # for the asset trigger that derives public_attributes
+    internal_keys: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), Computed("gisapp_internal_keys(attribute_schema)", persisted=True))
     maintenance_interval_days: Mapped[int | None] = mapped_column(Integer)
     public_by_default: Mapped[bool] = mapped_column(Boolean, nullable=False)
     public_allowed: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="true")

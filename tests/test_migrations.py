@@ -1,0 +1,113 @@
+"""Migration 0009 (the asset's triggers) on a database that already holds assets and their
+history: up, down to the per-row triggers, up again, with the history still written the
+same way at each step. Runs in a database of its own on the test server."""
+
+from __future__ import annotations
+
+import asyncpg
+import pytest
+from alembic.script import ScriptDirectory
+
+from gisapp import migrate
+from gisapp.database import ensure_database
+
+NAME = "gisapp_test_migrations"
+TRIGGERS_BEFORE = {"asset_history", "asset_type_rules", "asset_public_attributes"}
+TRIGGERS_AFTER = {"asset_history", "asset_history_update", "asset_shape"}
+
+
+@pytest.fixture
+async def scratch(db_url):
+    """(owner URL for migrations, plain URL for asyncpg) of a fresh database, dropped after."""
+    base = db_url.rsplit("/", 1)[0]
+    plain = base.replace("postgresql+asyncpg://", "postgresql://")
+    await _drop(plain)
+    await ensure_database(db_url, NAME)
+    yield f"{base}/{NAME}", f"{plain}/{NAME}"
+    await _drop(plain)
+
+
+async def _drop(plain_base: str) -> None:
+    conn = await asyncpg.connect(f"{plain_base}/postgres")
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+async def _triggers(conn) -> set[str]:
+    rows = await conn.fetch("SELECT tgname FROM pg_trigger WHERE tgrelid = 'asset'::regclass"
+                            " AND NOT tgisinternal")
+    return {r["tgname"] for r in rows}
+
+
+async def _edit(conn, name: str) -> list:
+    """Change the light's name and a meter's internal attribute as the app would; returns
+    the newest history entry of the light and the meter's public attributes."""
+    async with conn.transaction():
+        await conn.execute("SELECT set_config('gisapp.actor', 'user:migrator', true)")
+        await conn.execute("UPDATE asset SET name = $1, version = version + 1 WHERE code = 'M-SL-1'",
+                           name)
+        await conn.execute("UPDATE asset SET attributes = attributes || '{\"meter_number\": \"N2\"}'"
+                           " WHERE code = 'M-MTR-1'")
+    entry = await conn.fetchrow(
+        "SELECT action, changed_by, before, after FROM asset_history h JOIN asset a"
+        " ON a.id = h.asset_id WHERE a.code = 'M-SL-1' ORDER BY h.id DESC LIMIT 1")
+    public = await conn.fetchval("SELECT public_attributes FROM asset WHERE code = 'M-MTR-1'")
+    return [entry["action"], entry["changed_by"], entry["before"], entry["after"], public]
+
+
+async def test_0009_up_down_up_on_a_database_with_assets(scratch):
+    url, plain = scratch
+    previous = ScriptDirectory.from_config(migrate.alembic_config(url)).get_revision(
+        "0009").down_revision
+    migrate.upgrade(url, previous)
+    conn = await asyncpg.connect(plain)
+    try:
+        async with conn.transaction():
+            await conn.execute("SELECT set_config('gisapp.actor', 'user:before', true),"
+                               " set_config('gisapp.superuser', 'on', true)")
+            mid = await conn.fetchval("INSERT INTO municipality (slug, name) VALUES ('mig', 'Mig')"
+                                      " RETURNING id")
+            await conn.execute("SELECT set_config('gisapp.municipality_id', $1, true)", str(mid))
+            await conn.execute(
+                "INSERT INTO asset_type (municipality_id, code, code_prefix, label_de,"
+                " attribute_schema, public_by_default, public_allowed) VALUES"
+                " ($1, 'street_light', 'SL', 'Leuchte', '{\"type\": \"object\"}', true, true),"
+                " ($1, 'meter', 'MTR', 'Zähler', '{\"type\": \"object\", \"properties\":"
+                "  {\"meter_number\": {\"type\": \"string\", \"x-internal\": true}}}', false, false)",
+                mid)
+            await conn.execute(
+                "INSERT INTO asset (municipality_id, code, type_code, name, geom, attributes,"
+                " is_public) VALUES"
+                " ($1, 'M-SL-1', 'street_light', 'A', ST_SetSRID(ST_MakePoint(7, 50), 4326), '{}', true),"
+                " ($1, 'M-MTR-1', 'meter', 'M', ST_SetSRID(ST_MakePoint(7, 50), 4326),"
+                "  '{\"meter_number\": \"N1\"}', false)", mid)
+        assert await _triggers(conn) == TRIGGERS_BEFORE
+        old = await _edit(conn, "B")
+        assert old[:2] == ["update", "user:migrator"]
+        assert old[4] == '{}'
+
+        migrate.upgrade(url)
+        assert await _triggers(conn) == TRIGGERS_AFTER
+        keys = await conn.fetch("SELECT code, internal_keys FROM asset_type ORDER BY code")
+        assert [(r["code"], r["internal_keys"]) for r in keys] == [
+            ("meter", ["meter_number"]), ("street_light", [])]
+        assert await conn.fetchval("SELECT count(*) FROM asset_history") == 4  # kept
+        assert await _edit(conn, "C") == ["update", "user:migrator", '{"name": "B"}',
+                                          '{"name": "C"}', '{}']
+
+        migrate.downgrade(url, previous)
+        assert await _triggers(conn) == TRIGGERS_BEFORE
+        assert await conn.fetchval("SELECT count(*) FROM information_schema.columns"
+                                   " WHERE table_name = 'asset_type'"
+                                   " AND column_name = 'internal_keys'") == 0
+        assert await _edit(conn, "D") == ["update", "user:migrator", '{"name": "C"}',
+                                          '{"name": "D"}', '{}']
+
+        migrate.upgrade(url)
+        assert await _triggers(conn) == TRIGGERS_AFTER
+        # creates 2, edit B 2, edits C and D 1 each (the meter's number is N2 already)
+        assert await conn.fetchval("SELECT count(*) FROM asset_history") == 6
+    finally:
+        await conn.close()
