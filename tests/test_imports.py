@@ -75,6 +75,70 @@ async def test_reimport_updates_by_external_id(client, count, connection):
     assert row.actions == ["create", "update"]
 
 
+async def test_reimport_history_codes_and_unchanged_rows(client, connection):
+    """A re-import updates by external id with one history entry holding only what changed,
+    leaves unchanged rows alone (no version, no entry) and numbers new rows after the last."""
+    r = await upload(client, "demo", "a.geojson", geojson_25832(LIGHTS), type="street_light")
+    await commit(client, "demo", r.json()["id"])
+    third = {"id": "KAT-3", "name": "Leuchte Bach", "lamp_technology": "LED", "power_w": 18}
+    again = [{**LIGHTS[0], "power_w": 24}, LIGHTS[1], third]
+    r = await upload(client, "demo", "a.geojson", geojson_25832(again), type="street_light")
+    r = await commit(client, "demo", r.json()["id"])
+    assert r.json()["result"] == {"created": 1, "updated": 1, "unchanged": 1, "skipped": 0}
+    rows = {row.external_id: row for row in (await connection.execute(text(
+        "SELECT a.external_id, a.code, a.version, array_agg(h.action ORDER BY h.id) AS actions,"
+        " (array_agg(h.before ORDER BY h.id DESC))[1] AS before,"
+        " (array_agg(h.after ORDER BY h.id DESC))[1] AS after,"
+        " (array_agg(h.changed_by ORDER BY h.id DESC))[1] AS changed_by"
+        " FROM asset a JOIN asset_history h ON h.municipality_id = a.municipality_id"
+        " AND h.asset_id = a.id WHERE a.external_id LIKE 'KAT-%'"
+        " GROUP BY a.external_id, a.code, a.version"))).all()}
+    first = rows["KAT-1"]
+    assert first.version == 2 and first.actions == ["create", "update"]
+    assert first.before == {"attributes": {"lamp_technology": "LED", "power_w": 36}}
+    assert first.after == {"attributes": {"lamp_technology": "LED", "power_w": 24}}
+    assert first.changed_by == "token:test-admin"
+    assert rows["KAT-2"].version == 1 and rows["KAT-2"].actions == ["create"]
+    assert rows["KAT-3"].actions == ["create"]
+    assert rows["KAT-3"].after["attributes"] == {"lamp_technology": "LED", "power_w": 18}
+    number = int(rows["KAT-3"].code.split("-")[1])
+    assert number == max(int(rows[k].code.split("-")[1]) for k in ("KAT-1", "KAT-2")) + 1
+
+
+async def test_external_id_taken_meanwhile_is_a_conflict_and_writes_nothing(
+        session, count):
+    """Between the check and the write another transaction adds one of the file's external
+    ids: the unique index refuses the insert, the import is a 409 and writes nothing."""
+    from gisapp.database import set_context
+    from gisapp.errors import Conflict
+    from gisapp.imports import service, writer
+    from gisapp.imports.mapping import FieldMapping
+    from gisapp.imports.uploads import save_bytes, workspace
+    from gisapp.municipalities.service import get_ref
+    from gisapp.settings import Settings
+
+    settings = Settings()
+    muni = await get_ref(session, "demo")
+    await set_context(session, actor="user:test", municipality_id=muni.id)
+    with workspace(settings.imports) as folder:
+        path = save_bytes(folder, geojson_25832(LIGHTS), settings.imports)
+        checked = await service.check_file(session, muni, path,
+                                           FieldMapping(type="street_light"), settings)
+    assert checked.plan.existing == {}
+    await session.execute(text(
+        "INSERT INTO asset (municipality_id, code, type_code, name, geom, is_public, external_id)"
+        " VALUES (:m, 'SL-OTHER', 'street_light', 'elsewhere',"
+        " ST_SetSRID(ST_MakePoint(7.2830, 49.9290), 4326), true, 'KAT-2')"), {"m": muni.id})
+    before = (await count("asset"), await count("asset_history"))
+    await set_context(session, actor="user:test", municipality_id=muni.id)
+    savepoint = await session.begin_nested()
+    with pytest.raises(Conflict) as caught:
+        await writer.write(session, muni.id, checked.plan, checked.types, "user:test")
+    await savepoint.rollback()
+    assert caught.value.field == "external_id"
+    assert (await count("asset"), await count("asset_history")) == before
+
+
 async def test_all_or_nothing_on_a_bad_row(client, count):
     bad = [LIGHTS[0], {**LIGHTS[1], "power_w": "viel"}]
     r = await upload(client, "demo", "bad.geojson", geojson_25832(bad), type="street_light")

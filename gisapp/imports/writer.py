@@ -1,37 +1,40 @@
 """The write: all good rows of a plan in the caller's one transaction.
 
 COPY (asyncpg's binary ``copy_records_to_table``) fills a temporary staging table – COPY
-into ``asset`` itself is refused under row-level security, and the staging table lets one
-set-based statement do the rest. Then existing assets (same external id) are updated and
-the others inserted, by ordinary INSERT/UPDATE statements: the history trigger, the type
+into ``asset`` itself is refused under row-level security. Then the rows whose external id
+the check found in the inventory update their assets (one UPDATE, only when there are any),
+and the others are inserted by one plain INSERT … SELECT: the history trigger, the type
 rules, the public attributes and row-level security apply exactly as for an asset made in
-the API. New codes continue the type's numbering (``HY-0480``) under the same advisory
-lock the API takes.
+the API. New codes continue the type's numbering (``HY-0480``) under the same advisory lock
+the API takes; they are numbered here, in file order, so the INSERT needs no window, join
+or sort over the staged rows. Should another transaction add one of the external ids in
+between, the unique index refuses it and the import is a conflict (409), all or nothing.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 import shapely
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gisapp.assets.service import translate_integrity_error
 from gisapp.imports.checks import Plan
 from gisapp.models import AssetType
 
 STAGING = "gisapp_import_rows"
-COLUMNS = ("row_no", "type_code", "external_id", "name", "wkb", "attributes", "is_public",
-           "installed_on")
+COLUMNS = ("code", "type_code", "external_id", "name", "wkb", "attributes", "is_public",
+           "installed_on", "existing")
 BATCH = 50_000
 
 _CREATE = f"""CREATE TEMP TABLE {STAGING} (
-    row_no integer NOT NULL, type_code text NOT NULL, external_id text, name text NOT NULL,
+    code text, type_code text NOT NULL, external_id text, name text NOT NULL,
     wkb bytea NOT NULL, attributes jsonb NOT NULL, is_public boolean NOT NULL,
-    installed_on date) ON COMMIT DROP"""
+    installed_on date, existing boolean NOT NULL) ON COMMIT DROP"""
 
 # Attributes merge (the import's keys win, keys added in gisapp stay); an unchanged row
 # is not touched, so it gets no new version and no history entry.
@@ -40,37 +43,45 @@ _UPDATE = f"""UPDATE asset a
        installed_on = coalesce(s.installed_on, a.installed_on), version = a.version + 1,
        updated_by = :actor, updated_at = now()
   FROM {STAGING} s
- WHERE a.municipality_id = :mid AND a.external_id = s.external_id AND a.type_code = s.type_code
+ WHERE s.existing AND a.municipality_id = :mid AND a.external_id = s.external_id
+   AND a.type_code = s.type_code
    AND (a.name, a.attributes, a.installed_on, a.geom)
        IS DISTINCT FROM (s.name, a.attributes || s.attributes,
                          coalesce(s.installed_on, a.installed_on), ST_GeomFromWKB(s.wkb, 4326))"""
 
 _INSERT = f"""INSERT INTO asset (municipality_id, code, type_code, name, geom, attributes,
                    is_public, installed_on, external_id, created_by, updated_by)
-SELECT :mid, n.prefix || '-' || CASE WHEN n.num < 10000 THEN lpad(n.num::text, 4, '0')
-                                     ELSE n.num::text END,
-       n.type_code, n.name, ST_GeomFromWKB(n.wkb, 4326), n.attributes, n.is_public,
-       n.installed_on, n.external_id, :actor, :actor
-  FROM (SELECT s.*, t.code_prefix AS prefix,
-               (CAST(:bases AS jsonb) ->> t.code_prefix)::int
-               + row_number() OVER (PARTITION BY t.code_prefix ORDER BY s.row_no) AS num
-          FROM {STAGING} s
-          JOIN asset_type t ON t.municipality_id = :mid AND t.code = s.type_code
-         WHERE s.external_id IS NULL OR NOT EXISTS (
-               SELECT 1 FROM asset a WHERE a.municipality_id = :mid
-                  AND a.external_id = s.external_id)) n
- ORDER BY n.row_no"""
+SELECT :mid, s.code, s.type_code, s.name, ST_GeomFromWKB(s.wkb, 4326), s.attributes,
+       s.is_public, s.installed_on, s.external_id, :actor, :actor
+  FROM {STAGING} s
+ WHERE NOT s.existing"""
 
 
-def _records(plan: Plan, types: dict[str, AssetType]) -> Iterator[tuple[Any, ...]]:
+def _codes(plan: Plan, rows: np.ndarray, existing: np.ndarray, types: dict[str, AssetType],
+           bases: dict[str, int]) -> list[str | None]:
+    """The new rows' codes: per prefix, in file order, after the highest in use."""
     c = plan.candidates
-    rows = np.flatnonzero(plan.ok)
+    counters = dict(bases)
+    codes: list[str | None] = []
+    for i, old in zip(rows.tolist(), existing.tolist()):
+        if old:
+            codes.append(None)
+            continue
+        prefix = types[c.type_code[i]].code_prefix
+        counters[prefix] += 1
+        codes.append(f"{prefix}-{counters[prefix]:04d}")
+    return codes
+
+
+def _records(plan: Plan, types: dict[str, AssetType], rows: np.ndarray, existing: np.ndarray,
+             codes: list[str | None]) -> Iterator[tuple[Any, ...]]:
+    c = plan.candidates
     wkbs = shapely.to_wkb(plan.geometry[rows])
     public = {code: bool(t.public_by_default and t.public_allowed) for code, t in types.items()}
-    for i, wkb in zip(rows.tolist(), wkbs):
-        code = c.type_code[i]
-        yield (i, code, c.external_id[i], c.name[i], wkb, plan.attributes_json[i], public[code],
-               c.installed_on[i])
+    for i, wkb, old, code in zip(rows.tolist(), wkbs, existing.tolist(), codes):
+        type_code = c.type_code[i]
+        yield (code, type_code, c.external_id[i], c.name[i], wkb, plan.attributes_json[i],
+               public[type_code], c.installed_on[i], old)
 
 
 async def _bases(session: AsyncSession, mid, prefixes: list[str]) -> dict[str, int]:
@@ -90,18 +101,24 @@ async def _bases(session: AsyncSession, mid, prefixes: list[str]) -> dict[str, i
 async def write(session: AsyncSession, mid, plan: Plan, types: dict[str, AssetType],
                 actor: str | None, progress: Callable[[int], None] | None = None) -> dict[str, int]:
     """Write the plan's good rows; returns how many assets were created, updated, unchanged."""
-    total = int(plan.ok.sum())
+    rows = np.flatnonzero(plan.ok)
+    total = len(rows)
     if total == 0:
         return {"created": 0, "updated": 0, "unchanged": 0}
     # a million rows take longer than a request's statement timeout; the import's own
     # limits (rows, size) bound it instead, for this transaction only
     await session.execute(text("SELECT set_config('statement_timeout', '0', true)"))
+    ext = plan.candidates.external_id
+    existing = np.fromiter((ext[i] in plan.existing for i in rows.tolist()), dtype=bool,
+                           count=total)
+    used = {types[plan.candidates.type_code[i]].code_prefix for i in rows[~existing].tolist()}
+    codes = _codes(plan, rows, existing, types, await _bases(session, mid, list(used)))
     await session.execute(text(f"DROP TABLE IF EXISTS pg_temp.{STAGING}"))
     await session.execute(text(_CREATE))
     conn = await (await session.connection()).get_raw_connection()
     raw = conn.driver_connection
     batch: list[tuple[Any, ...]] = []
-    for record in _records(plan, types):
+    for record in _records(plan, types, rows, existing, codes):
         batch.append(record)
         if len(batch) == BATCH:
             await raw.copy_records_to_table(STAGING, records=batch, columns=COLUMNS)
@@ -112,10 +129,11 @@ async def write(session: AsyncSession, mid, plan: Plan, types: dict[str, AssetTy
         await raw.copy_records_to_table(STAGING, records=batch, columns=COLUMNS)
         if progress:
             progress(len(batch))
-    used = {types[t].code_prefix for t in set(plan.candidates.type_code) if t in types}
-    bases = await _bases(session, mid, list(used))
-    updated = (await session.execute(text(_UPDATE), {"mid": mid, "actor": actor})).rowcount
-    created = (await session.execute(text(_INSERT), {"mid": mid, "actor": actor,
-                                                     "bases": json.dumps(bases)})).rowcount
+    params = {"mid": mid, "actor": actor}
+    try:
+        updated = (await session.execute(text(_UPDATE), params)).rowcount if existing.any() else 0
+        created = (await session.execute(text(_INSERT), params)).rowcount
+    except IntegrityError as exc:  # e.g. an external id another import added meanwhile
+        raise translate_integrity_error(exc) from exc
     await session.execute(text(f"DROP TABLE pg_temp.{STAGING}"))
     return {"created": created, "updated": updated, "unchanged": total - created - updated}
