@@ -1,6 +1,7 @@
-"""Migration 0009 (the asset's triggers) on a database that already holds assets and their
-history: up, down to the per-row triggers, up again, with the history still written the
-same way at each step. Runs in a database of its own on the test server."""
+"""Migrations 0009 (the asset's triggers) and 0010 (no search index) on a database that
+already holds assets and their history: up, down to the per-row triggers, up again, with
+the history still written the same way at each step. Runs in a database of its own on the
+test server."""
 
 from __future__ import annotations
 
@@ -41,6 +42,10 @@ async def _triggers(conn) -> set[str]:
     return {r["tgname"] for r in rows}
 
 
+async def _search_index(conn) -> bool:
+    return await conn.fetchval("SELECT to_regclass('ix_asset_search') IS NOT NULL")
+
+
 async def _edit(conn, name: str) -> list:
     """Change the light's name and a meter's internal attribute as the app would; returns
     the newest history entry of the light and the meter's public attributes."""
@@ -57,7 +62,7 @@ async def _edit(conn, name: str) -> list:
     return [entry["action"], entry["changed_by"], entry["before"], entry["after"], public]
 
 
-async def test_0009_up_down_up_on_a_database_with_assets(scratch):
+async def test_0009_0010_up_down_up_on_a_database_with_assets(scratch):
     url, plain = scratch
     previous = ScriptDirectory.from_config(migrate.alembic_config(url)).get_revision(
         "0009").down_revision
@@ -83,13 +88,13 @@ async def test_0009_up_down_up_on_a_database_with_assets(scratch):
                 " ($1, 'M-SL-1', 'street_light', 'A', ST_SetSRID(ST_MakePoint(7, 50), 4326), '{}', true),"
                 " ($1, 'M-MTR-1', 'meter', 'M', ST_SetSRID(ST_MakePoint(7, 50), 4326),"
                 "  '{\"meter_number\": \"N1\"}', false)", mid)
-        assert await _triggers(conn) == TRIGGERS_BEFORE
+        assert await _triggers(conn) == TRIGGERS_BEFORE and await _search_index(conn)
         old = await _edit(conn, "B")
         assert old[:2] == ["update", "user:migrator"]
         assert old[4] == '{}'
 
         migrate.upgrade(url)
-        assert await _triggers(conn) == TRIGGERS_AFTER
+        assert await _triggers(conn) == TRIGGERS_AFTER and not await _search_index(conn)
         keys = await conn.fetch("SELECT code, internal_keys FROM asset_type ORDER BY code")
         assert [(r["code"], r["internal_keys"]) for r in keys] == [
             ("meter", ["meter_number"]), ("street_light", [])]
@@ -98,7 +103,7 @@ async def test_0009_up_down_up_on_a_database_with_assets(scratch):
                                           '{"name": "C"}', '{}']
 
         migrate.downgrade(url, previous)
-        assert await _triggers(conn) == TRIGGERS_BEFORE
+        assert await _triggers(conn) == TRIGGERS_BEFORE and await _search_index(conn)
         assert await conn.fetchval("SELECT count(*) FROM information_schema.columns"
                                    " WHERE table_name = 'asset_type'"
                                    " AND column_name = 'internal_keys'") == 0

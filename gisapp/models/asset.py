@@ -44,10 +44,8 @@ class Asset(TenantMixin, RandomIdMixin, TimestampMixin, Base):
         CheckConstraint("version > 0", name="version_positive"),
         Index("ix_asset_geom", "geom", postgresql_using="gist"),
         Index("ix_asset_type_status", "municipality_id", "type_code", "status"),
-        Index(
-            "ix_asset_search", text("(lower(code || ' ' || name)) gin_trgm_ops"),
-            postgresql_using="gin",
-        ),
+        # no trigram index for the search by code or name: under row-level security no
+        # query of the app could use it (migration 0010)
         Index(
             "uq_asset_external", "municipality_id", "external_id", unique=True,
             postgresql_where=text("external_id IS NOT NULL"),
