@@ -10,10 +10,12 @@ points take seconds. Errors keep a row out; warnings only inform.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import shapely
 from pyproj import CRS
 from shapely.validation import explain_validity
@@ -28,6 +30,8 @@ from gisapp.models import AssetType
 from gisapp.municipalities.schemas import MunicipalityRef
 
 KINDS = {0: "point", 4: "point", 1: "line", 5: "line", 3: "polygon", 6: "polygon"}
+# the same by shapely's type id (0 … 7), for whole arrays at once
+_KIND_OF_TYPE_ID = np.array([KINDS.get(k, "other") for k in range(8)], dtype=object)
 MAX_LISTED = 1000
 
 
@@ -57,14 +61,10 @@ class Plan:
     def report(self, **extra: Any) -> dict[str, Any]:
         """Counts and the listed problems, as the API and the page show them."""
         c = self.candidates
-        types: dict[str, int] = {}
-        create = update = 0
-        for i in np.flatnonzero(self.ok):
-            types[c.type_code[i]] = types.get(c.type_code[i], 0) + 1
-            if c.external_id[i] in self.existing:
-                update += 1
-            else:
-                create += 1
+        good = np.flatnonzero(self.ok).tolist()
+        types = dict(Counter(c.type_code[i] for i in good))
+        update = sum(1 for i in good if c.external_id[i] in self.existing) if self.existing else 0
+        create = len(good) - update
         notes = c.notes[: max(0, MAX_LISTED - len(self.problems))]
         return {**extra, "candidates": len(c.index), "not_mapped": c.not_mapped,
                 "valid": int(self.ok.sum()), "create": create, "update": update,
@@ -93,17 +93,15 @@ def check_geometry(plan: Plan, srid: int, types: dict[str, AssetType], broken: d
     """Decodable, finite, valid, of the type's kind, and in EPSG:4326 where it belongs."""
     c = plan.candidates
     geoms = c.geometry
-    for i, geom in enumerate(geoms):
-        if geom is None:
-            plan.problem(i, "geometry", broken.get(c.index[i], "no geometry"))
-    present = np.array([g is not None for g in geoms], dtype=bool)
-    idx = np.flatnonzero(present)
+    missing = shapely.is_missing(geoms)
+    for i in np.flatnonzero(missing).tolist():
+        plan.problem(i, "geometry", broken.get(c.index[i], "no geometry"))
+    idx = np.flatnonzero(~missing)
     if len(idx):
         sub = geoms[idx]
         finite = np.isfinite(shapely.bounds(sub)).all(axis=1)
         empty = shapely.is_empty(sub)
         valid = shapely.is_valid(sub)
-        kinds = shapely.get_type_id(sub)
         # only the rows with a problem are visited one by one
         for j in np.flatnonzero(empty | ~finite | ~valid):
             if empty[j]:
@@ -113,9 +111,12 @@ def check_geometry(plan: Plan, srid: int, types: dict[str, AssetType], broken: d
             else:
                 plan.problem(idx[j], "geometry",
                              f"invalid geometry: {explain_validity(sub[j])}")
-        expected = np.array([types[t].geometry_kind if t in types else "?"
-                             for t in np.asarray(c.type_code, dtype=object)[idx]], dtype=object)
-        got = np.array([KINDS.get(int(k), "other") for k in kinds], dtype=object)
+        got = _KIND_OF_TYPE_ID[shapely.get_type_id(sub)]
+        expected = np.full(len(idx), "?", dtype=object)
+        codes = np.asarray(c.type_code, dtype=object)[idx]
+        for code in set(codes.tolist()):
+            if code in types:
+                expected[codes == code] = types[code].geometry_kind
         for j in np.flatnonzero((expected != got) & (expected != "?") & valid & finite & ~empty):
             plan.problem(idx[j], "geometry", f"type {c.type_code[idx[j]]!r} takes "
                          f"{expected[j]} geometries, not {sub[j].geom_type}")
@@ -164,10 +165,18 @@ async def check_boundary(session: AsyncSession, plan: Plan, muni: MunicipalityRe
     boundary_m = _transform(np.array([boundary], dtype=object), geo.STORAGE_SRID, metric)[0]
     allowed = boundary_m.buffer(tolerance_m)
     shapely.prepare(allowed)
-    geoms_m = _transform(plan.geometry[good], geo.STORAGE_SRID, metric)
-    inside = shapely.contains(allowed, geoms_m) | shapely.covers(allowed, geoms_m)
+    geoms = plan.geometry[good]
+    if (shapely.get_type_id(geoms) == 0).all():
+        # points: their coordinates are enough, no geometry objects are made
+        lon, lat = shapely.get_coordinates(geoms).T
+        x, y = geo.transformer(geo.STORAGE_SRID, metric).transform(lon, lat)
+        inside = shapely.intersects_xy(allowed, x, y)
+    else:
+        geoms_m = _transform(geoms, geo.STORAGE_SRID, metric)
+        inside = shapely.contains(allowed, geoms_m) | shapely.covers(allowed, geoms_m)
     for j in np.flatnonzero(~inside):
-        points = shapely.points(shapely.get_coordinates(geoms_m[j]))
+        outside = _transform(geoms[j:j + 1], geo.STORAGE_SRID, metric)[0]
+        points = shapely.points(shapely.get_coordinates(outside))
         distance = float(shapely.distance(boundary_m, points).max())
         plan.problem(good[j], "geometry", f"lies {distance:.0f} m outside the boundary of "
                      f"{muni.name} (tolerance {tolerance_m:g} m)")
@@ -177,24 +186,32 @@ def check_attributes(plan: Plan, types: dict[str, AssetType]) -> None:
     """Each distinct attribute object validated once against its type's schema."""
     c = plan.candidates
     seen: dict[tuple[str, str], list[dict[str, str]] | None] = {}
+    # rows of a column-mapped file share their attributes dict when the values are equal
+    # (mapping.attribute_rows): one JSON text and one verdict per dict, not per row
+    done: dict[tuple[int, str], tuple[str, list[dict[str, str]] | None]] = {}
     jsons: list[str | None] = [None] * len(c.index)
     for i, attrs in enumerate(c.attributes):
         asset_type = types.get(c.type_code[i])
         if asset_type is None:
             plan.problem(i, "type", f"unknown asset type {c.type_code[i]!r} (add it first)")
             continue
-        doc = json.dumps(attrs, sort_keys=True, ensure_ascii=False)
-        key = (asset_type.code, doc)
-        if key not in seen:
-            try:
-                validate_attributes(asset_type, attrs)
-                seen[key] = None
-            except GisappError as exc:
-                seen[key] = exc.details or [{"field": exc.field or "attributes",
-                                             "reason": exc.message}]
-        for detail in seen[key] or ():
+        verdict = done.get((id(attrs), asset_type.code))
+        if verdict is None:
+            doc = json.dumps(attrs, sort_keys=True, ensure_ascii=False)
+            key = (asset_type.code, doc)
+            if key not in seen:
+                try:
+                    validate_attributes(asset_type, attrs)
+                    seen[key] = None
+                except GisappError as exc:
+                    seen[key] = exc.details or [{"field": exc.field or "attributes",
+                                                 "reason": exc.message}]
+            verdict = (doc, seen[key])
+            if len(done) < 50_000:
+                done[(id(attrs), asset_type.code)] = verdict
+        for detail in verdict[1] or ():
             plan.problem(i, detail["field"], detail["reason"])
-        jsons[i] = doc
+        jsons[i] = verdict[0]
     plan.attributes_json = jsons
 
 
@@ -202,10 +219,13 @@ def check_duplicates(plan: Plan) -> None:
     """An external id twice: the same row again is imported once (warning); different
     rows with one id cannot both be that asset (error)."""
     c = plan.candidates
+    ids = np.asarray(c.external_id, dtype=object)
+    rows = np.flatnonzero(plan.ok & pd.notna(ids))
+    # only rows whose id occurs again can be duplicates; the rest is not visited
+    involved = rows[pd.Series(ids[rows]).duplicated(keep=False).to_numpy()]
     first: dict[str, int] = {}
-    for i, ext in enumerate(c.external_id):
-        if ext is None or not plan.ok[i]:
-            continue
+    for i in involved.tolist():
+        ext = c.external_id[i]
         if ext not in first:
             first[ext] = i
             continue
@@ -228,14 +248,23 @@ def _same_geometry(a, b) -> bool:
 async def check_existing(session: AsyncSession, plan: Plan, muni: MunicipalityRef) -> None:
     """External ids that exist already: updates, unless the asset has another type."""
     c = plan.candidates
-    ids = sorted({e for e in c.external_id if e is not None})
+    ids = list({e for e in c.external_id if e is not None})
     if not ids:
         return
-    rows = await session.execute(
-        text("SELECT external_id, type_code, code FROM asset"
-             " WHERE municipality_id = :m AND external_id = ANY(:ids)"),
-        {"m": muni.id, "ids": ids})
-    found = {r.external_id: (r.type_code, r.code) for r in rows}
+    in_use = await session.scalar(text(
+        "SELECT count(*) FROM asset WHERE municipality_id = :m AND external_id IS NOT NULL"),
+        {"m": muni.id})
+    # many rows: asyncpg's records straight, not through SQLAlchemy's result rows
+    raw = (await (await session.connection()).get_raw_connection()).driver_connection
+    if in_use <= len(ids):
+        # fewer ids in the inventory than in the file (a first import): fetch those
+        rows = await raw.fetch("SELECT external_id, type_code, code FROM asset"
+                               " WHERE municipality_id = $1 AND external_id IS NOT NULL", muni.id)
+    else:
+        rows = await raw.fetch("SELECT external_id, type_code, code FROM asset"
+                               " WHERE municipality_id = $1 AND external_id = ANY($2::text[])",
+                               muni.id, ids)
+    found = {ext: (type_code, code) for ext, type_code, code in rows}
     for i, ext in enumerate(c.external_id):
         if ext in found:
             type_code, code = found[ext]

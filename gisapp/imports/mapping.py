@@ -133,15 +133,83 @@ def generic(table: SourceTable, mapping: FieldMapping, types: dict[str, AssetTyp
     for attr, col in attr_map.items():
         if col not in table.columns:
             raise UploadRejected(f"no column {col!r} in the file", field=f"mapping.attributes.{attr}")
-    ext = table.column(ext_col) if ext_col else [None] * table.count
-    name = table.column(name_col) if name_col else [None] * table.count
-    attr_cols = {attr: table.column(col) for attr, col in attr_map.items()}
+    n = table.count
+    ext = _texts(_cells(table, ext_col)) if ext_col else [None] * n
+    name = _cells(table, name_col) if name_col else [None] * n
+    columns = {attr: coerce_column(_cells(table, col), props.get(attr, {}))
+               for attr, col in attr_map.items()}
     out = Candidates(geometry=table.geometry)
-    for i in range(table.count):
-        attributes = {attr: coerce(values[i], props.get(attr, {}))
-                      for attr, values in attr_cols.items() if not empty(values[i])}
-        ext_id = None if empty(ext[i]) else coerce(ext[i], {"type": "string"})
-        label = table.labels[i] if table.labels else f"{i + 1}"
-        out.add(i, label, asset_type.code, ext_id, None if empty(name[i]) else str(name[i]),
-                attributes)
+    out.index = list(range(n))
+    out.labels = list(table.labels) if table.labels else [str(i + 1) for i in range(n)]
+    out.type_code = [asset_type.code] * n
+    out.external_id = ext
+    out.name = [("" if empty(v) else str(v)).strip()[:200] for v in name]
+    out.attributes = attribute_rows(columns, n)
+    out.installed_on = [None] * n
     return out
+
+
+MISSING = object()  # an empty cell: the attribute is left out
+_CACHED = 10_000  # distinct values (and rows) remembered per column; beyond, each is built
+
+
+def coerce_column(values: list, prop: dict[str, Any]) -> list:
+    """``coerce`` over a column, empty cells as MISSING; a value seen before is not coerced
+    again (a column of a million cells mostly holds a few distinct values)."""
+    seen: dict[tuple[type, Any], Any] = {}
+    out = []
+    for value in values:
+        if value is None or (isinstance(value, float) and value != value):  # NaN
+            out.append(MISSING)
+            continue
+        try:
+            key = (value.__class__, value)
+            result = seen.get(key, MISSING)
+        except TypeError:  # unhashable
+            key, result = None, MISSING
+        if result is MISSING:
+            result = MISSING if empty(value) else coerce(value, prop)
+            if key is not None and len(seen) < _CACHED:
+                seen[key] = result
+        out.append(result)
+    return out
+
+
+def attribute_rows(columns: dict[str, list], n: int) -> list[dict[str, Any]]:
+    """One attributes dict per row from coerced columns. Rows with the same values share
+    one dict (read-only from here on), so the schema check and the JSON for COPY are done
+    once per distinct object rather than once per row."""
+    keys = list(columns)
+    if not keys:
+        none: dict[str, Any] = {}
+        return [none] * n
+    shared: dict[tuple, dict[str, Any]] = {}
+    out = []
+    for values in zip(*columns.values()):
+        try:
+            key = (values, tuple(map(type, values)))  # 1 and 1.0 and True stay apart
+            row = shared.get(key)
+        except TypeError:
+            key, row = None, None
+        if row is None:
+            row = {k: v for k, v in zip(keys, values) if v is not MISSING}
+            if key is not None and len(shared) < _CACHED:
+                shared[key] = row
+        out.append(row)
+    return out
+
+
+def _cells(table: SourceTable, name: str) -> list:
+    """A column's cells; numbers and booleans as Python values (what ``coerce`` makes of
+    numpy's anyway), read from numpy in one go."""
+    values = table.columns.get(name)
+    if isinstance(values, np.ndarray) and values.dtype.kind in "fiub":
+        return values.tolist()
+    return table.column(name)
+
+
+def _texts(values: list) -> list[str | None]:
+    """A column of ids as text (None where empty), without a cache: ids are distinct."""
+    text_prop = {"type": "string"}
+    return [v.strip() or None if isinstance(v, str)
+            else None if empty(v) else coerce(v, text_prop) for v in values]

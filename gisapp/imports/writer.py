@@ -60,17 +60,17 @@ SELECT :mid, s.code, s.type_code, s.name, ST_GeomFromWKB(s.wkb, 4326), s.attribu
 def _codes(plan: Plan, rows: np.ndarray, existing: np.ndarray, types: dict[str, AssetType],
            bases: dict[str, int]) -> list[str | None]:
     """The new rows' codes: per prefix, in file order, after the highest in use."""
-    c = plan.candidates
-    counters = dict(bases)
-    codes: list[str | None] = []
-    for i, old in zip(rows.tolist(), existing.tolist()):
-        if old:
-            codes.append(None)
-            continue
-        prefix = types[c.type_code[i]].code_prefix
-        counters[prefix] += 1
-        codes.append(f"{prefix}-{counters[prefix]:04d}")
-    return codes
+    type_codes = np.asarray(plan.candidates.type_code, dtype=object)[rows]
+    prefixes = np.empty(len(rows), dtype=object)
+    for type_code in set(type_codes.tolist()):
+        prefixes[type_codes == type_code] = types[type_code].code_prefix
+    numbers = np.zeros(len(rows), dtype=np.int64)
+    for prefix, base in bases.items():
+        where = np.flatnonzero((prefixes == prefix) & ~existing)
+        numbers[where] = base + np.arange(1, len(where) + 1)
+    return [None if old else f"{prefix}-{number:04d}"
+            for old, prefix, number in zip(existing.tolist(), prefixes.tolist(),
+                                            numbers.tolist())]
 
 
 def _records(plan: Plan, types: dict[str, AssetType], rows: np.ndarray, existing: np.ndarray,
@@ -111,7 +111,8 @@ async def write(session: AsyncSession, mid, plan: Plan, types: dict[str, AssetTy
     ext = plan.candidates.external_id
     existing = np.fromiter((ext[i] in plan.existing for i in rows.tolist()), dtype=bool,
                            count=total)
-    used = {types[plan.candidates.type_code[i]].code_prefix for i in rows[~existing].tolist()}
+    new_types = set(np.asarray(plan.candidates.type_code, dtype=object)[rows[~existing]].tolist())
+    used = {types[t].code_prefix for t in new_types}
     codes = _codes(plan, rows, existing, types, await _bases(session, mid, list(used)))
     await session.execute(text(f"DROP TABLE IF EXISTS pg_temp.{STAGING}"))
     await session.execute(text(_CREATE))
