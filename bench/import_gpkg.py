@@ -10,7 +10,8 @@
 4. gisapp: the import service as ``gisapp import`` runs it (as gisapp_app, one
    transaction): read (pyogrio), check every row (geometry, boundary, attribute schema,
    duplicates, existing external ids), COPY into a staging table, INSERT into ``asset``
-   (history trigger, type rules, public attributes, row-level security, six indexes).
+   (history per statement, type rules, public attributes, row-level security, foreign
+   keys, five indexes).
 5. Prints both times and the ratio (goal: within 1.5x), and drops the database (unless
    ``--keep``).
 
