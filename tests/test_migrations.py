@@ -5,6 +5,8 @@ test server."""
 
 from __future__ import annotations
 
+import json
+
 import asyncpg
 import pytest
 from alembic.script import ScriptDirectory
@@ -114,5 +116,86 @@ async def test_0009_0010_up_down_up_on_a_database_with_assets(scratch):
         assert await _triggers(conn) == TRIGGERS_AFTER
         # creates 2, edit B 2, edits C and D 1 each (the meter's number is N2 already)
         assert await conn.fetchval("SELECT count(*) FROM asset_history") == 6
+    finally:
+        await conn.close()
+
+
+# columns of asset a history entry leaves out: keys, bookkeeping, and what is derived
+BOOKKEEPING = {"municipality_id", "id", "version", "created_at", "created_by", "updated_at",
+               "updated_by", "public_attributes"}
+_MUNICIPALITY_KEYS = ("SELECT conname FROM pg_constraint WHERE contype = 'f'"
+                      " AND confrelid = 'municipality'::regclass"
+                      " AND conrelid IN ('asset'::regclass, 'asset_history'::regclass)")
+
+
+async def _history_json(conn) -> list:
+    rows = await conn.fetch("SELECT code, gisapp_asset_history_json(a) AS j, public_attributes"
+                            " FROM asset a ORDER BY code")
+    return [(r["code"], r["j"], r["public_attributes"]) for r in rows]
+
+
+async def test_0011_writes_the_same_history_with_less_work(scratch):
+    """0011 builds the history's JSON differently and drops the direct foreign keys to
+    municipality: the JSON of every asset is the same text, a municipality with assets
+    still cannot be deleted, and down and up again change nothing."""
+    url, plain = scratch
+    migrate.upgrade(url, "0010")
+    conn = await asyncpg.connect(plain)
+    try:
+        async with conn.transaction():
+            await conn.execute("SELECT set_config('gisapp.actor', 'user:m', true),"
+                               " set_config('gisapp.superuser', 'on', true)")
+            mid = await conn.fetchval("INSERT INTO municipality (slug, name) VALUES ('m11', 'M')"
+                                      " RETURNING id")
+            await conn.execute("SELECT set_config('gisapp.municipality_id', $1, true)", str(mid))
+            await conn.execute(
+                "INSERT INTO asset_type (municipality_id, code, code_prefix, label_de,"
+                " attribute_schema, public_by_default, public_allowed) VALUES"
+                " ($1, 'street_light', 'SL', 'Leuchte', '{\"type\": \"object\"}', true, true),"
+                " ($1, 'meter', 'MTR', 'Zähler', '{\"type\": \"object\", \"properties\":"
+                "  {\"meter_number\": {\"type\": \"string\", \"x-internal\": true}}}', false, false)",
+                mid)
+            pole = await conn.fetchval(
+                "INSERT INTO asset (municipality_id, code, type_code, name, geom, attributes,"
+                " is_public, installed_on, manufacturer, model, maintenance_interval_days,"
+                " external_id) VALUES ($1, 'SL-1', 'street_light', 'Mast \"1\"',"
+                " ST_SetSRID(ST_MakePoint(7.123456789012, 50.5), 4326),"
+                " '{\"power_w\": 24.5, \"lamp\": {\"kind\": \"LED\"}, \"dimmable\": true}', true,"
+                " '2020-02-29', 'Hess', 'A1', 365, 'osm:1') RETURNING id", mid)
+            await conn.execute(
+                "INSERT INTO asset (municipality_id, code, type_code, name, geom, attributes,"
+                " is_public, parent_id) VALUES ($1, 'MTR-1', 'meter', 'Zähler',"
+                " ST_SetSRID(ST_MakePoint(7, 50), 4326), '{\"meter_number\": \"N1\"}', false, $2)",
+                mid, pole)
+        before = await _history_json(conn)
+        assert len(await conn.fetch(_MUNICIPALITY_KEYS)) == 2
+
+        migrate.upgrade(url)
+        assert await _history_json(conn) == before
+        assert await conn.fetch(_MUNICIPALITY_KEYS) == []
+        keys = set(json.loads(before[0][1]))
+        columns = {r["attname"] for r in await conn.fetch(
+            "SELECT attname FROM pg_attribute WHERE attrelid = 'asset'::regclass"
+            " AND attnum > 0 AND NOT attisdropped")}
+        assert keys == columns - BOOKKEEPING, "a column of asset is missing from its history"
+        async with conn.transaction():
+            await conn.execute("SELECT set_config('gisapp.actor', 'user:m', true),"
+                               " set_config('gisapp.municipality_id', $1, true)", str(mid))
+            await conn.execute("UPDATE asset SET attributes = attributes || '{\"meter_number\":"
+                               " \"N2\"}', version = version + 1 WHERE code = 'MTR-1'")
+        entry = await conn.fetchrow("SELECT before, after FROM asset_history ORDER BY id DESC"
+                                    " LIMIT 1")
+        assert json.loads(entry["after"]) == {"attributes": {"meter_number": "N2"}}
+        assert await conn.fetchval("SELECT public_attributes FROM asset WHERE code = 'MTR-1'") \
+            == "{}"
+        with pytest.raises(asyncpg.ForeignKeyViolationError):
+            await conn.execute("DELETE FROM municipality WHERE id = $1", mid)
+
+        current = await _history_json(conn)
+        migrate.downgrade(url, "0010")
+        assert len(await conn.fetch(_MUNICIPALITY_KEYS)) == 2
+        assert await _history_json(conn) == current
+        migrate.upgrade(url)
+        assert await _history_json(conn) == current
     finally:
         await conn.close()

@@ -20,6 +20,7 @@ STATUSES = ("planned", "active", "defective", "out_of_service", "decommissioned"
 
 class Asset(TenantMixin, RandomIdMixin, TimestampMixin, Base):
     __tablename__ = "asset"
+    tenant_foreign_key = False  # fk_asset_type leads to the municipality (migration 0011)
     __table_args__ = (
         UniqueConstraint("municipality_id", "code"),
         ForeignKeyConstraint(
@@ -75,6 +76,7 @@ class AssetHistory(TenantMixin, Base):
     """One row per create/update/decommission, written by a trigger so no path skips it."""
 
     __tablename__ = "asset_history"
+    tenant_foreign_key = False  # fk_history_asset leads to the municipality (migration 0011)
     __table_args__ = (
         ForeignKeyConstraint(
             ["municipality_id", "asset_id"], ["asset.municipality_id", "asset.id"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import DateTime, ForeignKey, MetaData, Text, func, text
 from sqlalchemy.dialects.postgresql import UUID
@@ -26,11 +27,16 @@ class TenantMixin:
     """The municipality a row belongs to; first column of every key, so keys never cross
     municipalities and tables can later be distributed by it."""
 
+    #: False where a composite foreign key already leads to the municipality (an asset's
+    #: type, a history entry's asset): a second check per row written would add nothing
+    tenant_foreign_key: ClassVar[bool] = True
+
     @declared_attr
     def municipality_id(cls) -> Mapped[uuid.UUID]:
+        keys = [ForeignKey("municipality.id", ondelete="RESTRICT")] if cls.tenant_foreign_key else []
         return mapped_column(
             UUID(as_uuid=True),
-            ForeignKey("municipality.id", ondelete="RESTRICT"),
+            *keys,
             primary_key=True,
             sort_order=-20,
         )
