@@ -42,11 +42,13 @@ import asyncpg
 import numpy as np
 from pyproj import Transformer
 
+from gisapp.demo.street_lights import STATUS_WEIGHTS, STATUSES, street_light
+
 BENCH_DB = "gisapp_bench_ogc"
 SLUG = "bench"
 NAME = "Benchstadt"
 ACTOR = "bench-load"
-GENERATOR = "bench-ogc v1"  # change when the generated data changes: the DB is rebuilt
+GENERATOR = "bench-ogc v2"  # change when the generated data changes: the DB is rebuilt
 TOTAL = 1_000_000
 # the data area in EPSG:25832 (x0, y0, x1, y1): 30 x 30 km
 AREA = (635_000.0, 5_465_000.0, 665_000.0, 5_495_000.0)
@@ -95,6 +97,7 @@ class _Gen:
     mid: uuid.UUID
     rng: random.Random
     counters: dict
+    next_status: str | None = None
 
     def uid(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
@@ -107,32 +110,18 @@ class _Gen:
         return f"{PREFIX[type_code]}-{n:07d}"
 
     def status(self) -> str:
-        return self.rng.choices(["active", "defective", "out_of_service", "planned",
-                                 "decommissioned"], [93, 3, 2, 1, 1])[0]
+        """The status a street light drew for itself, else one drawn here."""
+        if self.next_status:
+            status, self.next_status = self.next_status, None
+            return status
+        return self.rng.choices(STATUSES, STATUS_WEIGHTS)[0]
 
     def street_light(self, street: str, cell: str) -> tuple:
-        rng = self.rng
-        led = rng.random() < 0.62
-        tech = "LED" if led else rng.choice(["HPS", "HPS", "HPS", "MH", "fluorescent"])
-        power = rng.choice([18, 24, 29, 36, 42, 56]) if led else rng.choice([50, 70, 70, 100])
-        attrs = {
-            "lamp_technology": tech, "power_w": power,
-            "luminous_flux_lm": int(power * (rng.uniform(120, 150) if led else rng.uniform(70, 100))),
-            "pole_height_m": rng.choice([4.5, 5.0, 6.0, 6.0, 8.0]),
-            "pole_material": rng.choice(["steel", "steel", "aluminium", "concrete"]),
-            "mounting": rng.choice(["pole_top", "pole_top", "bracket"]),
-            "dimmable": led and rng.random() < 0.8,
-            "circuit": f"SK-{cell}-{rng.randint(1, 6)}",
-        }
-        if led:
-            attrs["color_temperature_k"] = rng.choice([2700, 3000, 3000, 4000])
-            if attrs["dimmable"]:
-                attrs["dimming_profile"] = "22–5 Uhr 50 %"
-        installed = self.days_ago(365, 365 * 8) if led else self.days_ago(365 * 12, 365 * 40)
-        maker = rng.choice(["Trilux", "Siteco", "Schréder"]) if led else rng.choice(
-            ["Philips", "Osram", "AEG"])
-        model = rng.choice(["Cityline 40", "Streetlight 10 mini", "Ampera Mini"]) if led else None
-        return f"{street}, Mast", attrs, installed, maker, model
+        """As the demo's lights (gisapp.demo.street_lights), status included."""
+        light = street_light(self.rng, self.days_ago, f"SK-{cell}")
+        self.next_status = light.status
+        return f"{street}, Mast", light.attributes, light.installed_on, light.manufacturer, \
+            light.model
 
     def meter(self, street: str, cell: str) -> tuple:
         rng = self.rng

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gisapp.asset_types.service import get_type, validate_attributes
 from gisapp.auth.passwords import hash_password
 from gisapp.database import admin_url, make_engine, make_sessionmaker, session_scope
+from gisapp.demo.street_lights import street_light
 from gisapp.demo.village import SEED, frames, generate
 from gisapp.models import (
     ApiToken, AppUser, Asset, AssetHistory, AssetType, District, FieldConflict,
@@ -97,31 +98,12 @@ def _street_lights(b: _Builder, lights) -> dict[str, list[dict]]:
     rng = b.rng
     by_street: dict[str, list[dict]] = {}
     for _, lt in lights.sort_values(["district", "street"]).iterrows():
-        led = rng.random() < 0.62
-        tech = "LED" if led else rng.choice(["HPS", "HPS", "HPS", "MH", "fluorescent"])
-        power = rng.choice([18, 24, 29, 36, 42, 56]) if led else rng.choice([50, 70, 70, 100])
-        installed = b.days_ago(365, 365 * 8) if led else b.days_ago(365 * 12, 365 * 40)
-        status = rng.choices(["active", "defective", "out_of_service", "planned", "decommissioned"],
-                             [93, 3, 2, 1, 1])[0]
-        attrs = {
-            "lamp_technology": tech, "power_w": power,
-            "luminous_flux_lm": int(power * (rng.uniform(120, 150) if led else rng.uniform(70, 100))),
-            "pole_height_m": rng.choice([4.5, 5.0, 6.0, 6.0, 8.0]),
-            "pole_material": rng.choice(["steel", "steel", "aluminium", "concrete"]),
-            "mounting": rng.choice(["pole_top", "pole_top", "bracket"]),
-            "dimmable": led and rng.random() < 0.8,
-            "circuit": f"SK-{lt['district'][:2].upper()}-{rng.randint(1, 6)}",
-        }
-        if led:
-            attrs["color_temperature_k"] = rng.choice([2700, 3000, 3000, 4000])
-            if attrs["dimmable"]:
-                attrs["dimming_profile"] = "22–5 Uhr 50 %"
+        light = street_light(rng, b.days_ago, f"SK-{lt['district'][:2].upper()}")
+        status, led = light.status, light.led
         asset = b.asset(
-            "street_light", "SL", lt.geometry, name=f"{lt['street']}, Mast", attributes=attrs,
-            status=status, installed_on=installed,
-            manufacturer=rng.choice(["Trilux", "Siteco", "Schréder"]) if led else rng.choice(
-                ["Philips", "Osram", "AEG"]),
-            model=rng.choice(["Cityline 40", "Streetlight 10 mini", "Ampera Mini"]) if led else None,
+            "street_light", "SL", lt.geometry, name=f"{lt['street']}, Mast",
+            attributes=light.attributes, status=status, installed_on=light.installed_on,
+            manufacturer=light.manufacturer, model=light.model,
         )
         by_street.setdefault(lt["street"], []).append(asset)
         if status in ("planned", "decommissioned"):
