@@ -78,6 +78,10 @@
   var clusters = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false,
                                         disableClusteringAtZoom: 18, maxClusterRadius: 45 });
   map.addLayer(clusters);
+  // markercluster ignores a move of the map that ends during its own animation after a
+  // zoom (about 200 ms): a second card opened that quickly left the new view's markers
+  // undrawn until the map moved again. Tell it about the move once its animation is over.
+  clusters.on("animationend", function () { map.fire("moveend"); });
   var shapes = L.featureGroup().addTo(map);  // lines and areas of custom types: not clustered
   var drawn = new L.FeatureGroup().addTo(map);
   map.addControl(new L.Control.Draw({
