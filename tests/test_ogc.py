@@ -105,6 +105,30 @@ async def test_queryables_hide_internal_attributes_from_the_public(anon, make_cl
     assert "decommissioned" in staff["status"]["enum"]
 
 
+async def test_schema_names_every_property_a_feature_carries(anon, make_client):
+    """Features Part 5: a client learns a layer's fields and geometry type from the schema,
+    also for an empty layer; the schema follows the caller's role like the items do."""
+    for collection, kind in (("wlan_hotspot", "geometry-point"), ("fire_hydrant", "geometry-point")):
+        doc = (await anon.get(B + f"/collections/{collection}")).json()
+        link = next(x for x in doc["links"] if x["rel"].endswith("/rel/ogc/1.0/schema"))
+        r = await anon.get(link["href"])
+        assert r.headers["content-type"].startswith("application/schema+json")
+        props = r.json()["properties"]
+        assert props["geometry"] == {"x-ogc-role": "primary-geometry", "format": kind}
+        assert props["id"]["x-ogc-role"] == "id"
+    public = (await anon.get(B + "/collections/wlan_hotspot/schema")).json()["properties"]
+    assert "ssid" in public and "admin_contact" not in public and "external_id" not in public
+    async with make_client("crew") as crew:
+        staff = (await crew.get(B + "/collections/wlan_hotspot/schema")).json()["properties"]
+        staff_items = (await crew.get(B + "/collections/wlan_hotspot/items?limit=50")).json()
+    assert "admin_contact" in staff and "external_id" in staff and "version" in staff
+    public_items = (await anon.get(B + "/collections/wlan_hotspot/items?limit=50")).json()
+    for items, props in ((public_items, public), (staff_items, staff)):
+        assert items["features"]
+        for feature in items["features"]:
+            assert set(feature["properties"]) <= set(props), set(feature["properties"]) - set(props)
+
+
 async def test_paging_reads_every_public_feature_once(anon, connection):
     expected = await connection.scalar(text(
         "SELECT count(*) FROM asset a JOIN municipality m ON m.id = a.municipality_id"
@@ -163,7 +187,7 @@ async def test_bad_parameters_are_400_naming_them(anon, query, field):
 
 async def test_unknown_parameters_on_other_resources(anon):
     for path in ("", "/conformance", "/collections", "/collections/street_light",
-                 "/collections/street_light/queryables",
+                 "/collections/street_light/queryables", "/collections/street_light/schema",
                  "/collections/street_light/tiles/WebMercatorQuad/14/8523/5561"):
         r = await anon.get(B + path + "?bogus=1")
         assert r.status_code == 400, path
@@ -324,7 +348,8 @@ async def test_other_municipality_is_isolated(anon, other, make_client):
 
 async def test_html_views(anon):
     for path in ("/collections", "/collections/street_light", "/collections/street_light/items",
-                 "/conformance", "/api", "/collections/street_light/queryables"):
+                 "/conformance", "/api", "/collections/street_light/queryables",
+                 "/collections/street_light/schema"):
         r = await anon.get(B + path + "?f=html&lang=en")
         assert r.status_code == 200, path
         assert r.headers["content-type"].startswith("text/html")

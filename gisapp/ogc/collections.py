@@ -1,5 +1,6 @@
-"""Collections of the service: one per asset type of the municipality, and their
-queryables (the properties items may be filtered by, as a JSON Schema)."""
+"""Collections of the service: one per asset type of the municipality, their queryables
+(the properties items may be filtered by) and their schema (every property a feature
+carries, Features Part 5), both as JSON Schemas that follow the caller's role."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ class Collection:
     labels: dict[str, str | None]
     geometry_kind: str
     queryables: dict[str, dict[str, Any]]
+    properties: dict[str, dict[str, Any]]  # of a feature, as the caller gets them
 
     def title(self, language: str) -> str:
         return self.labels.get(language) or self.labels["de"] or self.code
@@ -50,6 +52,45 @@ def _base_queryables(internal: bool) -> dict[str, dict[str, Any]]:
         found["external_id"] = text_prop
         found["public"] = {"type": "boolean"}
     return found
+
+
+def _base_properties(internal: bool) -> dict[str, dict[str, Any]]:
+    """The columns an item carries besides its attributes (``features_sql``'s properties:
+    the columns win over an attribute of the same name)."""
+    text_prop = {"type": "string"}
+    moment = {"type": "string", "format": "date-time", "readOnly": True}
+    found: dict[str, dict[str, Any]] = {
+        "code": {**text_prop, "title": "Code"}, "name": {**text_prop, "title": "Name"},
+        "type": {**text_prop, "title": "Asset type"},
+        "status": {"type": "string", "enum": list(STATUSES if internal else PUBLIC_STATUSES)},
+        "installed_on": {"type": "string", "format": "date"},
+        "manufacturer": text_prop, "model": text_prop,
+        "parent_id": {"type": "string", "format": "uuid",
+                      "description": "the asset this one is mounted on (e.g. its pole)"},
+    }
+    if internal:
+        found.update({
+            "public": {"type": "boolean"}, "external_id": text_prop,
+            "maintenance_interval_days": {"type": "integer", "minimum": 1},
+            "version": {"type": "integer", "readOnly": True},
+            "created_at": moment, "created_by": {**text_prop, "readOnly": True},
+        })
+    found["updated_at"] = moment
+    if internal:
+        found["updated_by"] = {**text_prop, "readOnly": True}
+    return found
+
+
+_ATTRIBUTE_KEYWORDS = ("type", "title", "description", "enum", "format", "items", "minimum",
+                       "maximum", "properties")
+
+
+def _attribute_properties(schema: dict[str, Any], hidden: set[str]) -> dict[str, dict]:
+    """Every attribute of the type's schema the caller may see, with its JSON Schema
+    keywords that describe a value (not x-internal or defaults)."""
+    return {name: {k: spec[k] for k in _ATTRIBUTE_KEYWORDS if k in spec}
+            for name, spec in (schema.get("properties") or {}).items()
+            if name not in hidden and isinstance(spec, dict)}
 
 
 def _attribute_queryables(schema: dict[str, Any], hidden: set[str]) -> dict[str, dict]:
@@ -73,9 +114,11 @@ async def list_collections(ctx: OgcContext) -> list[Collection]:
         queryables = _base_queryables(ctx.internal)
         for name, spec in _attribute_queryables(row.attribute_schema, hidden).items():
             queryables.setdefault(name, spec)
+        properties = {**_attribute_properties(row.attribute_schema, hidden),
+                      **_base_properties(ctx.internal)}
         result.append(Collection(
             row.code, {"de": row.label_de, "en": row.label_en, "fr": row.label_fr},
-            row.geometry_kind, queryables))
+            row.geometry_kind, queryables, properties))
     return result
 
 

@@ -1,12 +1,12 @@
 """The JSON documents of the service's metadata resources: landing page, conformance,
-collections, one collection, queryables. Plain dicts with absolute links."""
+collections, one collection, queryables, schema. Plain dicts with absolute links."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from gisapp.ogc import crs
-from gisapp.ogc.collections import Collection
+from gisapp.ogc.collections import Collection, geometry_format
 from gisapp.ogc.context import Place
 
 JSON = "application/json"
@@ -24,6 +24,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/schemas",
     "http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-common-2/1.0/conf/collections",
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
@@ -100,6 +101,8 @@ def collection(root: str, place: Place, found: Collection, language: str,
         link(f"{url}/items?f=html", "items", HTML, "Features (HTML)"),
         link(f"{url}/queryables", "http://www.opengis.net/def/rel/ogc/1.0/queryables",
              SCHEMA_JSON, "Queryables"),
+        link(f"{url}/schema", "http://www.opengis.net/def/rel/ogc/1.0/schema", SCHEMA_JSON,
+             "Schema of the features"),
         link(f"{url}/tiles", "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector", JSON,
              "Vector tiles"),
         link(f"{url}/tiles/WebMercatorQuad/tilejson.json", "describedby", JSON, "TileJSON"),
@@ -136,4 +139,23 @@ def queryables(root: str, found: Collection, language: str) -> dict[str, Any]:
         # the geometry is filtered by bbox, not by a parameter of its own
         "properties": dict(found.queryables),
         "additionalProperties": False,
+    }
+
+
+def schema(root: str, found: Collection, language: str) -> dict[str, Any]:
+    """Every property of the collection's features as the caller gets them, the geometry
+    and the id with their roles (OGC API Features Part 5), so that a client knows a
+    layer's fields and geometry type before it holds a feature (an empty layer too)."""
+    url = f"{root}/collections/{found.code}/schema"
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": url,
+        "type": "object",
+        "title": found.title(language),
+        "properties": {
+            "id": {"type": "string", "format": "uuid", "x-ogc-role": "id", "readOnly": True},
+            "geometry": {"x-ogc-role": "primary-geometry",
+                         "format": geometry_format(found.geometry_kind)},
+            **found.properties,
+        },
     }

@@ -95,6 +95,9 @@ def openapi(root: str, place: Place, collections: list[Collection]) -> dict[str,
         "/collections/{collectionId}/queryables": _get(
             "Properties to filter by (as query parameters name=value)", "getQueryables",
             _ok("JSON Schema", SCHEMA_JSON), cid),
+        "/collections/{collectionId}/schema": _get(
+            "Every property of the features, with the geometry's type", "getSchema",
+            _ok("JSON Schema", SCHEMA_JSON), cid),
         "/collections/{collectionId}/items": _get(
             "Features of a collection; also filter by the queryables (name=value)",
             "getFeatures", _ok("A page of features", GEOJSON, HTML,

@@ -135,13 +135,22 @@ async def collection(request: Request, municipality: str, collection: str):
     return html.collection(request, doc) if as_html else _json(doc)
 
 
-@router.get("/collections/{collection}/queryables")
-async def queryables(request: Request, municipality: str, collection: str):
+async def _json_schema(request: Request, municipality: str, collection: str, build) -> Response:
     as_html = _is_html(request)
     async with ogc_transaction(request, municipality, defer_public=True) as ctx:
         found = await get_collection(ctx, collection)
-    doc = documents.queryables(_root(request, municipality), found, page_language(request))
+    doc = build(_root(request, municipality), found, page_language(request))
     return html.document(request, doc["title"], doc) if as_html else _json(doc, SCHEMA_JSON)
+
+
+@router.get("/collections/{collection}/queryables")
+async def queryables(request: Request, municipality: str, collection: str):
+    return await _json_schema(request, municipality, collection, documents.queryables)
+
+
+@router.get("/collections/{collection}/schema")
+async def schema(request: Request, municipality: str, collection: str):
+    return await _json_schema(request, municipality, collection, documents.schema)
 
 
 # --- tile documents ---------------------------------------------------------------------
