@@ -149,6 +149,25 @@ async def test_filters_area_in_2169_district_status(make_client, connection, tmp
             [a for a in listed(assets) if not a["tagged"]])
 
 
+async def test_export_of_listed_assets_by_id(make_client, other, tmp_path):
+    """The planner map exports the answer to a nearest question by the listed ids; ids of
+    another municipality's assets export nothing (row-level security)."""
+    async with make_client("planner") as planner:
+        r = await planner.post("/api/v1/municipalities/demo/spatial/search", json={
+            "nearest": {"point": {"type": "Point", "coordinates": [7.29, 49.93]}, "count": 7}})
+        listed_ = r.json()["items"]
+        assert len(listed_) == 7
+        r = await planner.post(EXPORT, json={"format": "geojson",
+                                             "ids": [i["id"] for i in listed_]})
+        got = read_layers(save(r, tmp_path, "geojson"), "geojson")
+        assert sorted(next(iter(got.values()))["code"]) == sorted(i["code"] for i in listed_)
+        theirs = [str(i) for i in other["assets"].values()]
+        r = await planner.post(EXPORT, json={"format": "csv", "ids": theirs})
+        assert r.headers["x-asset-count"] == "0"
+        r = await planner.post(EXPORT, json={"format": "csv", "ids": ["SL-0001"]})
+        assert r.status_code == 422 and r.json()["detail"][0]["field"] == "ids.0"
+
+
 async def test_empty_export_is_a_valid_file(make_client, tmp_path):
     async with make_client("planner") as planner:
         for fmt in ("gpkg", "shp", "geojson", "csv"):

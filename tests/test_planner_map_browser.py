@@ -1,8 +1,9 @@
 """The planner map in a real browser (Debian's chromium via Playwright, like test_browser.py):
 a planner logs in, opens the map, draws an area with leaflet-draw by mouse clicks, gets the
 list of assets in it, exports them (the download is read back with pyogrio), opens an asset
-card with its history, and searches by code. Crews see the map without export and labels;
-the anonymous are sent to log in. No request leaves the server, no console error (CSP)."""
+card with its history, and searches by code; asks the other spatial questions (district,
+along a street, around a set point, nearest to it) and reads the statistics per district.
+Crews see the map without export and labels; the anonymous are sent to log in. No request leaves the server, no console error (CSP)."""
 
 from __future__ import annotations
 
@@ -83,8 +84,8 @@ async def test_planner_draws_lists_exports_and_searches(page, context, server, e
                                        "X-CSRF-Token": await _csrf(context)})
     expected = [i["code"] for i in (await r.json())["items"]]
     assert 10 < len(expected) < total
-    await expect(page.locator("#selection-count")).to_have_text(
-        f"Objekte im Gebiet: {len(expected)}")
+    await expect(page.locator("#selection-title")).to_have_text("Objekte im gezeichneten Gebiet")
+    await expect(page.locator("#selection-count")).to_have_text(f"Objekte: {len(expected)}")
     items = page.locator("#selection-list button")
     await expect(items).to_have_count(len(expected))
     assert [t.split(" · ")[0] for t in await items.all_text_contents()] == expected
@@ -131,7 +132,7 @@ async def test_planner_draws_lists_exports_and_searches(page, context, server, e
     await page.screenshot(path=str(screenshots / "planner-map-card.png"))
 
     # clicking a marker (the searched light is on screen now) opens its card too
-    await page.get_by_role("button", name="Gebiet entfernen").click()
+    await page.get_by_role("button", name="Abfrage zurücksetzen").click()
     await expect(selection).to_be_hidden()
     await page.locator("#card-close").click()
     await expect(card).to_be_hidden()
@@ -144,6 +145,114 @@ async def test_planner_draws_lists_exports_and_searches(page, context, server, e
 
     assert await tag_count(engine) == before
     watch.check()
+
+
+async def _api(context, path: str, body: dict) -> dict:
+    r = await context.request.post(f"/api/v1/municipalities/demo{path}", data=json.dumps(body),
+                                   headers={"Content-Type": "application/json",
+                                            "X-CSRF-Token": await _csrf(context)})
+    assert r.ok, await r.text()
+    return await r.json()
+
+
+async def _asked(page, kind: str | None = None) -> dict:
+    """Press "Abfragen" (or draw, when ``kind`` is None) and return the search it sent."""
+    async with page.expect_request(lambda rq: rq.url.endswith("/spatial/search")
+                                   and rq.method == "POST") as sent:
+        if kind is not None:
+            await page.get_by_role("button", name="Abfragen", exact=True).click()
+    return json.loads((await sent.value).post_data)
+
+
+async def _listed(page, expected: list[str]) -> None:
+    items = page.locator("#selection-list button")
+    await expect(items).to_have_count(len(expected))
+    assert [t.split(" · ")[0] for t in await items.all_text_contents()] == expected
+
+
+async def test_planner_asks_spatial_questions_and_reads_statistics(page, context, server,  # noqa: F811
+                                                                   screenshots):  # noqa: F811
+    watch = Watch(page, server)
+    await log_in(page, "planner", next_url=MAP)
+    await shown(page)
+    kind = page.get_by_label("Welche Objekte?")
+
+    # a district
+    await kind.select_option("district")
+    await page.get_by_label("Ortsteil", exact=True).select_option("Oberweiler")
+    body = await _asked(page, "district")
+    assert body["district"] == "Oberweiler"
+    expected = [i["code"] for i in (await _api(context, "/spatial/search", body))["items"]]
+    assert len(expected) > 50
+    await expect(page.locator("#selection-title")).to_have_text("Objekte in Oberweiler")
+    await _listed(page, expected)
+
+    # within 25 m of a street (the road to be rebuilt), nearest first
+    await kind.select_option("street")
+    await page.get_by_label("Straße", exact=True).select_option("Hauptstraße")
+    await page.get_by_label("Abstand bis (Meter)").fill("25")
+    body = await _asked(page, "street")
+    assert body["near"] == {"street": "Hauptstraße", "distance_m": 25}
+    answer = (await _api(context, "/spatial/search", body))["items"]
+    assert answer and all(i["distance_m"] <= 25 for i in answer)
+    await expect(page.locator("#selection-title")).to_have_text(
+        "Objekte bis 25 m Abstand zur Straße Hauptstraße")
+    await _listed(page, [i["code"] for i in answer])
+    first = page.locator("#selection-list button").first
+    await expect(first).to_contain_text(f"{round(answer[0]['distance_m'])} m")
+
+    # a point set on the map: the 5 nearest, then everything within 60 m of it
+    await kind.select_option("nearest")
+    await page.get_by_label("Wie viele").fill("5")
+    await page.locator(".leaflet-draw-draw-marker").click()
+    box = await page.locator("#map").bounding_box()
+    async with page.expect_request(lambda rq: rq.url.endswith("/spatial/search")) as sent:
+        await page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    body = json.loads((await sent.value).post_data)
+    assert body["nearest"]["count"] == 5 and body["nearest"]["point"]["type"] == "Point"
+    nearest = (await _api(context, "/spatial/search", body))["items"]
+    assert len(nearest) == 5
+    assert [i["distance_m"] for i in nearest] == sorted(i["distance_m"] for i in nearest)
+    await expect(page.locator("#selection-title")).to_have_text(
+        "Die 5 nächsten Objekte zum Punkt")
+    await _listed(page, [i["code"] for i in nearest])
+    await kind.select_option("point")
+    await page.get_by_label("Abstand bis (Meter)").fill("60")
+    body = await _asked(page, "point")
+    assert body["near"]["distance_m"] == 60 and body["near"]["geometry"]["type"] == "Point"
+    around = (await _api(context, "/spatial/search", body))["items"]
+    await _listed(page, [i["code"] for i in around])
+    assert {i["code"] for i in nearest if i["distance_m"] <= 60} <= {i["code"] for i in around}
+    await page.screenshot(path=str(screenshots / "planner-map-point.png"))
+
+    # statistics per district of the whole municipality (no question), as the API counts
+    await page.get_by_role("button", name="Abfrage zurücksetzen").click()
+    await page.get_by_role("button", name="Statistik je Ortsteil").click()
+    stats_panel = page.locator("#map-stats")
+    await expect(stats_panel).to_be_visible()
+    checked = await page.locator("#map-filters input[name='status']:checked").evaluate_all(
+        "inputs => inputs.map(i => i.value)")
+    types = await page.locator("#map-layers input[name='type']:checked").evaluate_all(
+        "inputs => inputs.map(i => i.value)")
+    stats = await _api(context, "/spatial/stats", {"types": types, "statuses": checked,
+                                                   "group_by": ["district", "type"]})
+    await expect(page.locator("#stats-rows tr")).to_have_count(len(stats["groups"]))
+    total = page.locator("#stats-total td")
+    await expect(total.nth(2)).to_have_text(german(stats["total"]["count"], 0))
+    await expect(total.nth(3)).to_have_text(german(stats["total"]["power_w"] / 1000, 1))
+    await expect(total.nth(4)).to_have_text(german(stats["total"]["annual_kwh"], 0))
+    await expect(page.locator("#stats-scope")).to_have_text(
+        "Die ganze Gemeinde, mit den gewählten Ebenen und Filtern.")
+    await page.screenshot(path=str(screenshots / "planner-map-stats.png"))
+    watch.check()
+
+
+def german(value: float, digits: int) -> str:
+    """A number as the page writes it in German (toLocaleString, at most ``digits``)."""
+    text = f"{round(value, digits):,.{digits}f}"
+    if digits:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(",", "X").replace(".", ",").replace("X", ".")
 
 
 async def _csrf(context) -> str:

@@ -1,6 +1,8 @@
 """The planner map (``/m/{slug}/map``): the inventory on a Leaflet map with a layer and a
-legend per type, filters, the asset card with its history, a drawn area whose assets can be
-listed, exported and labelled, and a search by code or name.
+legend per type, filters, the asset card with its history, spatial questions (a drawn
+area, a district, along a street or a drawn line, around a point, the nearest N) whose
+assets can be listed, exported and labelled, statistics per district, and a search by code
+or name.
 
 The page itself is a frame: the browser script (``gisapp/web/planner-map.js``) asks the
 JSON API for everything, with the session cookie and the CSRF token, so the map shows what
@@ -14,9 +16,11 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from fastapi import Request
+from sqlalchemy import select
 
 from gisapp.asset_types.service import list_types
 from gisapp.dependencies import SessionDep
+from gisapp.models import District, Street
 from gisapp.pages.admin import admin_page
 from gisapp.pages.errors import page_router
 from gisapp.pages.templating import N_, gettext, page_language, render
@@ -45,7 +49,6 @@ def _script_texts(request: Request) -> dict[str, str]:
     return {
         "loading": _("Loading …"), "failed": _("Could not load the data: %(reason)s"),
         "shown": _("Assets on the map: %(count)s"),
-        "selected": _("Assets in the area: %(count)s"),
         "too_many": _("More than %(count)s assets: only the first ones are listed."),
         "no_results": _("Nothing found."), "overdue": _("overdue"),
         "next_due": _("Next due"), "last_maintenance": _("Last maintenance"),
@@ -61,6 +64,28 @@ def _script_texts(request: Request) -> dict[str, str]:
         "click_continue": _("Click to continue drawing the area."),
         "click_finish": _("Click the first point to close the area."),
         "drag_rectangle": _("Click and drag to draw a rectangle."),
+        "draw_polyline": _("Draw a line"), "draw_marker": _("Set a point"),
+        "line_start": _("Click to start drawing the line."),
+        "line_continue": _("Click to continue drawing the line."),
+        "line_finish": _("Click the last point again to finish the line."),
+        "marker_start": _("Click the map to set the point."),
+        "hint_area": _("Draw an area with the tool on the map (polygon or rectangle)."),
+        "hint_line": _("Draw a line with the tool on the map, e.g. along the road to be rebuilt."),
+        "hint_point": _("Set a point with the tool on the map."),
+        "draw_line_first": _("Draw a line on the map first."),
+        "set_point_first": _("Set a point on the map first."),
+        "title_area": _("Assets in the drawn area"),
+        "title_district": _("Assets in %(name)s"),
+        "title_street": _("Assets within %(metres)s m of %(name)s"),
+        "title_line": _("Assets within %(metres)s m of the drawn line"),
+        "title_point": _("Assets within %(metres)s m of the point"),
+        "title_nearest": _("The %(count)s assets nearest to the point"),
+        "listed": _("Assets: %(count)s"), "metres": _("%(metres)s m"),
+        "stats_all": _("The whole municipality, with the layers and filters chosen."),
+        "stats_question": _("%(question)s, with the layers and filters chosen."),
+        "stats_total": _("Total"), "outside": _("outside every district"),
+        "stats_energy": _("Estimate: power × %(hours)s burning hours a year × %(factor)s "
+                          "for dimmed lights."),
     }
 
 
@@ -90,6 +115,11 @@ async def planner_map(request: Request, session: SessionDep,
               "label": getattr(t, f"label_{language}", None) or t.label_de}
              for t in await list_types(session, access.municipality.id)]
     geo = settings.geo
+    mid = access.municipality.id
+    districts = list(await session.scalars(
+        select(District.name).where(District.municipality_id == mid).order_by(District.name)))
+    streets = list(await session.scalars(
+        select(Street.name).where(Street.municipality_id == mid).order_by(Street.name)))
     config = {
         "slug": slug, "api": f"/api/v1/municipalities/{slug}", "csrf": access.principal.csrf_token,
         "may_export": access.principal.may(access.municipality.id, "data.export"),
@@ -107,6 +137,7 @@ async def planner_map(request: Request, session: SessionDep,
         "config": config, "vendor": vendor, "types": types,
         "statuses": config["statuses"], "formats": {k: _(v) for k, v in EXPORT_FORMATS.items()},
         "may_export": config["may_export"], "may_print": config["may_print"],
+        "districts": districts, "streets": streets,
     })
     policy = _policy(geo.tile_url)
     if policy:

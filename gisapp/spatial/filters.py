@@ -45,6 +45,7 @@ class Resolved:
     near_street_id: uuid.UUID | None = None
     distance_m: float | None = None
     untagged: bool | None = None
+    ids: list[uuid.UUID] | None = None
 
 
 def wkb_geom(geom: BaseGeometry):
@@ -108,6 +109,7 @@ async def resolve(session: AsyncSession, municipality_id: uuid.UUID, flt: Spatia
         problems.extend({"field": f"types.{i}", "reason": f"no asset type {code!r} here"}
                         for i, code in enumerate(flt.types) if code not in known)
     out = Resolved(srid=srid or geo.STORAGE_SRID, internal=internal, untagged=flt.untagged,
+                   ids=flt.ids,
                    base=AssetFilter(types=list(flt.types), statuses=list(flt.statuses),
                                     q=flt.q, overdue=flt.overdue))
     if flt.area is not None and srid is not None:
@@ -177,6 +179,8 @@ def apply(stmt: Select, municipality_id: uuid.UUID, res: Resolved, target=None,
         stmt = stmt.where(A.c.geom.op("&&")(district), func.ST_Intersects(A.c.geom, district))
     if target is not None:
         stmt = stmt.where(within_metres(target, bounds, res.distance_m))
+    if res.ids is not None:
+        stmt = stmt.where(A.c.id.in_(res.ids))
     if res.untagged is not None:
         tagged = select(Tag.id).where(Tag.municipality_id == A.c.municipality_id,
                                       Tag.asset_id == A.c.id, Tag.state == "active").exists()

@@ -8,6 +8,7 @@ ellipsoid, whatever the CRS.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -58,6 +59,9 @@ class SpatialFilter(BaseModel):
         default=None, description="true: only assets without an active label; false: only "
         "with one (staff only)")
     overdue: bool | None = Field(default=None, description="Maintenance overdue (staff only)")
+    ids: list[uuid.UUID] | None = Field(
+        default=None, max_length=10_000, description=(
+            "Only these assets (e.g. the answer to a nearest question, to export it)"))
 
 
 class SearchRequest(SpatialFilter):

@@ -1,5 +1,7 @@
 /* The planner map (/m/{slug}/map): assets per type with a legend, filters, the asset card
-   with its history, a drawn area -> list -> export or label sheet, search by code or name.
+   with its history, spatial questions (drawn area, district, along a street or a drawn
+   line, around a point, nearest N) -> list -> export or label sheet, statistics per
+   district, search by code or name.
    Everything comes from gisapp's JSON API with the session cookie (writes carry the CSRF
    token). Texts are rendered by the page in its language (data-config). No innerHTML with
    data: every value goes in as text. */
@@ -67,6 +69,12 @@
   L.drawLocal.draw.handlers.polygon.tooltip.end = T.click_finish;
   L.drawLocal.draw.handlers.rectangle.tooltip.start = T.drag_rectangle;
   L.drawLocal.draw.handlers.simpleshape.tooltip.end = T.drag_rectangle;
+  L.drawLocal.draw.toolbar.buttons.polyline = T.draw_polyline;
+  L.drawLocal.draw.toolbar.buttons.marker = T.draw_marker;
+  L.drawLocal.draw.handlers.polyline.tooltip.start = T.line_start;
+  L.drawLocal.draw.handlers.polyline.tooltip.cont = T.line_continue;
+  L.drawLocal.draw.handlers.polyline.tooltip.end = T.line_finish;
+  L.drawLocal.draw.handlers.marker.tooltip.start = T.marker_start;
 
   var map = L.map("map", { zoomSnap: 0.5, maxZoom: config.tiles ? config.tiles.max_zoom : 20 });
   if (config.tiles) {
@@ -86,12 +94,14 @@
   var drawn = new L.FeatureGroup().addTo(map);
   map.addControl(new L.Control.Draw({
     draw: { polygon: { showArea: false, allowIntersection: false },
-            rectangle: { showArea: false }, polyline: false, circle: false, marker: false,
-            circlemarker: false },
+            rectangle: { showArea: false }, polyline: { showLength: false },
+            marker: { icon: L.divIcon({ className: "question-point", iconSize: [18, 18] }) },
+            circle: false, circlemarker: false },
     edit: false,
   }));
-  var markers = {};  // asset id -> marker
-  var area = null;   // the drawn area, GeoJSON geometry (lon/lat)
+  var markers = {};     // asset id -> marker
+  var drawing = null;   // what was drawn last: { kind: "area"|"line"|"point", geometry }
+  var question = null;  // the question asked: { part: filter members, title, nearest }
   var selection = [];
 
   document.querySelectorAll(".swatch[data-color]").forEach(function (swatch) {
@@ -169,7 +179,7 @@
         clusters.addLayers(points);
         counts(perType);
         say(fmt(T.shown, { count: collection.features.length }));
-        if (area) { runSelection(); }
+        if (question) { runSelection(); }
       }).catch(failed);
   }
   function counts(perType) {
@@ -246,41 +256,182 @@
 
   function assetButton(item) {
     var li = el("li");
-    var button = el("button", item.code + (item.name ? " · " + item.name : ""));
+    var button = el("button", item.code + (item.name ? " · " + item.name : "") +
+      (typeof item.distance_m === "number" ?
+        " · " + fmt(T.metres, { metres: Math.round(item.distance_m) }) : ""));
     button.type = "button";
     button.addEventListener("click", function () { showCard(item.id); });
     li.appendChild(button);
     return li;
   }
 
-  /* --- the drawn area: list, export, labels ------------------------------------------- */
+  /* --- spatial questions: list, export, labels, statistics ---------------------------- */
+  var kindSelect = $("question-kind");
+  function showParts() {
+    var kind = kindSelect.value;
+    document.querySelectorAll(".question-part").forEach(function (part) {
+      part.hidden = part.getAttribute("data-kinds").split(" ").indexOf(kind) < 0;
+    });
+    var hint = { area: T.hint_area, line: T.hint_line, point: T.hint_point,
+                 nearest: T.hint_point }[kind];
+    $("question-hint").textContent = hint || "";
+  }
+  kindSelect.addEventListener("change", showParts);
+  showParts();
+
   map.on(L.Draw.Event.CREATED, function (event) {
+    var type = event.layerType;
     drawn.clearLayers();
     drawn.addLayer(event.layer);
-    area = event.layer.toGeoJSON().geometry;
-    runSelection();
+    var kind = type === "polyline" ? "line" : type === "marker" ? "point" : "area";
+    drawing = { kind: kind, geometry: event.layer.toGeoJSON().geometry };
+    // a point answers "around" or "nearest", whichever is chosen; other shapes choose
+    if (!(kind === "point" && kindSelect.value === "nearest")) { kindSelect.value = kind; }
+    showParts();
+    ask();
   });
-  function runSelection() {
+  $("question-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    ask();
+  });
+
+  function number(id) { return Number($(id).value); }
+  /* The question the form and the drawing describe, or null (and a hint) when something
+     is missing; its "part" is what the spatial filter of the API takes. */
+  function currentQuestion() {
+    var kind = kindSelect.value;
+    var metres = number("question-distance");
+    var needs = { area: "area", line: "line", point: "point", nearest: "point" }[kind];
+    if (needs && (!drawing || drawing.kind !== needs)) {
+      say({ area: T.draw_first, line: T.draw_line_first }[needs] || T.set_point_first);
+      return null;
+    }
+    if (kind === "district") {
+      var name = $("question-district").value;
+      return { part: { district: name }, title: fmt(T.title_district, { name: name }) };
+    }
+    if (kind === "street") {
+      var street = $("question-street").value;
+      return { part: { near: { street: street, distance_m: metres } },
+               title: fmt(T.title_street, { name: street, metres: metres }) };
+    }
+    if (kind === "area") { return { part: { area: drawing.geometry }, title: T.title_area }; }
+    if (kind === "nearest") {
+      var count = Math.round(number("question-count"));
+      return { part: {}, nearest: { point: drawing.geometry, count: count },
+               title: fmt(T.title_nearest, { count: count }) };
+    }
+    return { part: { near: { geometry: drawing.geometry, distance_m: metres } },
+             title: fmt(kind === "line" ? T.title_line : T.title_point, { metres: metres }) };
+  }
+  function ask() {
+    if (!$("question-form").reportValidity()) { return; }
+    var next = currentQuestion();
+    if (!next) { return; }
+    question = next;
+    if (drawing && drawing.kind === "point") {  // the point, and the circle asked about
+      drawn.clearLayers();
+      var here = L.latLng(drawing.geometry.coordinates[1], drawing.geometry.coordinates[0]);
+      drawn.addLayer(L.marker(here, { icon: L.divIcon({ className: "question-point",
+                                                         iconSize: [18, 18] }) }));
+      if (question.part.near) {
+        drawn.addLayer(L.circle(here, { radius: question.part.near.distance_m, weight: 2,
+                                        fill: false, interactive: false }));
+      }
+    }
+    runSelection();
+  }
+  /* The filters and the question, for the search, the export and the statistics. The
+     nearest N are not a filter: they travel as the listed assets' ids. */
+  function questionFilter(forList) {
     var body = filter();
-    body.area = area;
-    body.limit = MAX_SELECTION;
+    if (!question) { return body; }
+    Object.keys(question.part).forEach(function (key) { body[key] = question.part[key]; });
+    if (question.nearest) {
+      if (forList) { body.nearest = question.nearest; }
+      else { body.ids = selection.map(function (i) { return i.id; }); }
+    }
+    return body;
+  }
+  function runSelection() {
+    var body = questionFilter(true);
+    body.limit = question.nearest ? question.nearest.count : MAX_SELECTION;
     $("download").replaceChildren();
     api("/spatial/search", { method: "POST", body: body }).then(function (answer) {
       selection = answer.items;
-      $("selection-count").textContent = fmt(T.selected, { count: selection.length }) +
+      $("selection-title").textContent = question.title;
+      $("selection-count").textContent = fmt(T.listed, { count: selection.length }) +
         (answer.more ? " " + fmt(T.too_many, { count: MAX_SELECTION }) : "");
       var list = $("selection-list");
       list.replaceChildren();
       selection.forEach(function (item) { list.appendChild(assetButton(item)); });
       $("map-selection").hidden = false;
+      $("map-selection").scrollIntoView({ block: "nearest" });
+      showAnswer();
     }).catch(failed);
+  }
+  /* The map shows the answer: what was drawn and the listed assets. */
+  function showAnswer() {
+    var bounds = L.latLngBounds([]);
+    drawn.eachLayer(function (layer) {
+      bounds.extend(layer.getBounds ? layer.getBounds() : layer.getLatLng());
+    });
+    selection.forEach(function (item) {
+      var marker = markers[item.id];
+      if (marker) { bounds.extend(marker.getLatLng ? marker.getLatLng() : marker.getBounds()); }
+    });
+    if (bounds.isValid()) { map.fitBounds(bounds, { padding: [30, 30], maxZoom: 18 }); }
   }
   $("clear-selection").addEventListener("click", function () {
     drawn.clearLayers();
-    area = null;
+    drawing = null;
+    question = null;
     selection = [];
     $("map-selection").hidden = true;
   });
+
+  function cell(row, text, numeric) {
+    var td = el("td", text, numeric ? "num" : null);
+    row.appendChild(td);
+  }
+  function kilo(value, digits) {
+    return value === null || value === undefined ? "–" :
+      Number(value).toLocaleString(lang, { maximumFractionDigits: digits });
+  }
+  $("question-stats").addEventListener("click", function () {
+    var body = questionFilter(false);
+    body.group_by = ["district", "type"];
+    say(T.loading);
+    api("/spatial/stats", { method: "POST", body: body }).then(function (answer) {
+      var rows = $("stats-rows");
+      rows.replaceChildren();
+      answer.groups.forEach(function (g) {
+        var tr = el("tr");
+        cell(tr, g.district === null ? T.outside : g.district);
+        cell(tr, (typeInfo[g.type] || { label: g.type }).label);
+        cell(tr, kilo(g.count, 0), true);
+        cell(tr, g.power_w === null ? "–" : kilo(g.power_w / 1000, 1), true);
+        cell(tr, kilo(g.annual_kwh, 0), true);
+        rows.appendChild(tr);
+      });
+      var total = el("tr");
+      cell(total, T.stats_total);
+      cell(total, "");
+      cell(total, kilo(answer.total.count, 0), true);
+      cell(total, answer.total.power_w === null ? "–" : kilo(answer.total.power_w / 1000, 1), true);
+      cell(total, kilo(answer.total.annual_kwh, 0), true);
+      $("stats-total").replaceChildren(total);
+      $("stats-scope").textContent = question ?
+        fmt(T.stats_question, { question: question.title }) : T.stats_all;
+      $("stats-energy").textContent = fmt(T.stats_energy, {
+        hours: kilo(answer.energy.burning_hours_per_year, 0),
+        factor: kilo(answer.energy.dimming_factor, 2) });
+      $("map-stats").hidden = false;
+      $("map-stats").scrollIntoView({ block: "nearest" });
+      say(fmt(T.shown, { count: Object.keys(markers).length }));
+    }).catch(failed);
+  });
+  $("stats-close").addEventListener("click", function () { $("map-stats").hidden = true; });
 
   function download(response, message) {
     var disposition = response.headers.get("Content-Disposition") || "";
@@ -299,9 +450,8 @@
   if (exportForm) {
     exportForm.addEventListener("submit", function (event) {
       event.preventDefault();
-      if (!area) { say(T.draw_first); return; }
-      var body = filter();
-      body.area = area;
+      if (!question) { say(T.draw_first); return; }
+      var body = questionFilter(false);
       body.format = $("export-format").value;
       body.output_crs = $("export-crs").value.trim() || String(config.working_crs);
       say(T.loading);
