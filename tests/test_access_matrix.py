@@ -71,6 +71,7 @@ ACCESS: dict[tuple[str, str], tuple[str | None, dict | None, int]] = {
     ("POST", f"{M}/spatial/stats"): (None, {"types": ["street_light"]}, 200),
     ("GET", f"{M}/spatial/stats"): (None, None, 200),
     ("GET", f"{M}/districts"): (None, None, 200),
+    ("GET", f"{M}/streets"): (None, None, 200),
     ("POST", f"{M}/export"): ("data.export", {"format": "geojson", "types": ["wlan_hotspot"]},
                               200),
     ("GET", f"{M}/export"): ("data.export", None, 200),

@@ -164,10 +164,29 @@ async def _asked(page, kind: str | None = None) -> dict:
     return json.loads((await sent.value).post_data)
 
 
-async def _listed(page, expected: list[str]) -> None:
+async def _listed(page, expected: list[str], shape: bool = False) -> None:
+    """The list shows ``expected``; the map has a ring round each, all of them in view,
+    and the outline of the district or street asked about when ``shape``."""
     items = page.locator("#selection-list button")
     await expect(items).to_have_count(len(expected))
     assert [t.split(" · ")[0] for t in await items.all_text_contents()] == expected
+    rings = page.locator("#map path.answer-ring")
+    await expect(rings).to_have_count(len(expected))
+    await expect(page.locator("#map path.answer-shape")).to_have_count(1 if shape else 0)
+    box = await page.locator("#map").bounding_box()
+    # framed: once the map has moved, every ring is drawn inside the map (Leaflet leaves a
+    # ring outside the view as an empty path)
+    in_view = -1
+    for _ in range(50):  # the fit to the answer is animated: up to 10 s
+        in_view = await rings.evaluate_all(
+            """(paths, box) => paths.filter(p => { const r = p.getBoundingClientRect();
+                 return r.width > 0 && r.left >= box.x - 1 && r.right <= box.x + box.width + 1
+                        && r.top >= box.y - 1 && r.bottom <= box.y + box.height + 1; }).length""",
+            box)
+        if in_view == len(expected):
+            break
+        await page.wait_for_timeout(200)
+    assert in_view == len(expected)
 
 
 async def test_planner_asks_spatial_questions_and_reads_statistics(page, context, server,  # noqa: F811
@@ -185,7 +204,7 @@ async def test_planner_asks_spatial_questions_and_reads_statistics(page, context
     expected = [i["code"] for i in (await _api(context, "/spatial/search", body))["items"]]
     assert len(expected) > 50
     await expect(page.locator("#selection-title")).to_have_text("Objekte in Oberweiler")
-    await _listed(page, expected)
+    await _listed(page, expected, shape=True)
 
     # within 25 m of a street (the road to be rebuilt), nearest first
     await kind.select_option("street")
@@ -197,7 +216,7 @@ async def test_planner_asks_spatial_questions_and_reads_statistics(page, context
     assert answer and all(i["distance_m"] <= 25 for i in answer)
     await expect(page.locator("#selection-title")).to_have_text(
         "Objekte bis 25 m Abstand zur Straße Hauptstraße")
-    await _listed(page, [i["code"] for i in answer])
+    await _listed(page, [i["code"] for i in answer], shape=True)
     first = page.locator("#selection-list button").first
     await expect(first).to_contain_text(f"{round(answer[0]['distance_m'])} m")
 

@@ -361,6 +361,21 @@ async def test_districts_as_geojson(client, anon, connection):
     assert 300_000 < shape.centroid.x < 500_000
 
 
+async def test_streets_as_geojson(client, anon, connection):
+    names = set(await connection.scalars(text(
+        "SELECT s.name FROM street s JOIN municipality m ON m.id = s.municipality_id"
+        " WHERE m.slug = 'demo'")))
+    body = (await anon.get("/api/v1/municipalities/demo/streets")).json()
+    assert len(names) > 50
+    assert {f["properties"]["name"] for f in body["features"]} == names
+    main = next(f for f in body["features"] if f["properties"]["name"] == "Hauptstraße")
+    assert main["geometry"]["type"] == "MultiLineString"
+    r = await client.get("/api/v1/municipalities/demo/streets?crs=25832")
+    line = shapely.geometry.shape(r.json()["features"][0]["geometry"])
+    assert 300_000 < line.centroid.x < 500_000
+    assert (await anon.get("/api/v1/municipalities/demo/streets?crs=EPSG:99999")).status_code == 400
+
+
 BOWTIE = {"type": "Polygon", "coordinates": [[[7.27, 49.92], [7.29, 49.94], [7.29, 49.92],
                                               [7.27, 49.94], [7.27, 49.92]]]}
 POINT = {"type": "Point", "coordinates": [7.283, 49.929]}

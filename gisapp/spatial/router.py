@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from gisapp import formats, geo
 from gisapp.assets.schemas import Status
 from gisapp.dependencies import AccessDep, SessionDep, SettingsDep
-from gisapp.models import District
+from gisapp.models import District, Street
 from gisapp.spatial import service
 from gisapp.spatial.schemas import GroupBy, SearchRequest, StatsOut, StatsRequest
 
@@ -78,18 +78,30 @@ async def stats_get(
                                internal=access.internal)
 
 
-@router.get("/districts", responses={200: {"content": {formats.GEOJSON: {}}}})
-async def districts(session: SessionDep, access: AccessDep,
-                    crs: Annotated[str | None, Query()] = None):
-    """The districts (Ortsteile) as GeoJSON, for maps and the ``district`` filter."""
+async def _named_shapes(session, model, municipality_id, crs: str | None) -> JSONResponse:
+    """A municipality's districts or streets as a GeoJSON FeatureCollection in ``crs``."""
     srid = geo.parse_srid(crs, field="crs")
     await geo.ensure_in_postgis(session, srid)
-    geom = District.geom if srid == geo.STORAGE_SRID else func.ST_Transform(District.geom, srid)
+    geom = model.geom if srid == geo.STORAGE_SRID else func.ST_Transform(model.geom, srid)
     rows = await session.execute(
-        select(District.id, District.name, func.ST_AsGeoJSON(geom, 9 if srid == 4326 else 3)
+        select(model.id, model.name, func.ST_AsGeoJSON(geom, 9 if srid == 4326 else 3)
                .label("geometry"))
-        .where(District.municipality_id == access.municipality.id).order_by(District.name))
+        .where(model.municipality_id == municipality_id).order_by(model.name))
     features = [{"type": "Feature", "id": str(r.id), "properties": {"name": r.name},
                  "geometry": json.loads(r.geometry)} for r in rows]
     return JSONResponse({"type": "FeatureCollection", "features": features},
                         media_type=formats.GEOJSON)
+
+
+@router.get("/districts", responses={200: {"content": {formats.GEOJSON: {}}}})
+async def districts(session: SessionDep, access: AccessDep,
+                    crs: Annotated[str | None, Query()] = None):
+    """The districts (Ortsteile) as GeoJSON, for maps and the ``district`` filter."""
+    return await _named_shapes(session, District, access.municipality.id, crs)
+
+
+@router.get("/streets", responses={200: {"content": {formats.GEOJSON: {}}}})
+async def streets(session: SessionDep, access: AccessDep,
+                  crs: Annotated[str | None, Query()] = None):
+    """The street centre lines as GeoJSON, for maps and the ``near.street`` filter."""
+    return await _named_shapes(session, Street, access.municipality.id, crs)

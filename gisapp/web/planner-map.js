@@ -92,6 +92,10 @@
   clusters.on("animationend", function () { map.fire("moveend"); });
   var shapes = L.featureGroup().addTo(map);  // lines and areas of custom types: not clustered
   var drawn = new L.FeatureGroup().addTo(map);
+  // the answer to a question: its district or street and a ring round every listed asset,
+  // above the clusters (a ring shows even where its marker is inside a cluster)
+  var answered = L.featureGroup().addTo(map);
+  map.createPane("answer").style.zIndex = 650;  // over the markers; only the rings take clicks
   map.addControl(new L.Control.Draw({
     draw: { polygon: { showArea: false, allowIntersection: false },
             rectangle: { showArea: false }, polyline: { showLength: false },
@@ -103,6 +107,8 @@
   var drawing = null;   // what was drawn last: { kind: "area"|"line"|"point", geometry }
   var question = null;  // the question asked: { part: filter members, title, nearest }
   var selection = [];
+  var districtShapes = {};  // name -> GeoJSON feature
+  var streetShapes = null;  // name -> GeoJSON feature, loaded with the first street question
 
   document.querySelectorAll(".swatch[data-color]").forEach(function (swatch) {
     swatch.style.backgroundColor = swatch.getAttribute("data-color");
@@ -117,6 +123,7 @@
     }
   }).catch(failed);
   api("/districts").then(function (districts) {
+    districts.features.forEach(function (f) { districtShapes[f.properties.name] = f; });
     outlines.addLayer(L.geoJSON(districts, {
       interactive: false, style: { color: "#4a4f55", weight: 1, dashArray: "4 4", fill: false } }));
   }).catch(failed);
@@ -308,12 +315,14 @@
     }
     if (kind === "district") {
       var name = $("question-district").value;
-      return { part: { district: name }, title: fmt(T.title_district, { name: name }) };
+      return { part: { district: name }, title: fmt(T.title_district, { name: name }),
+               shape: function () { return Promise.resolve(districtShapes[name]); } };
     }
     if (kind === "street") {
       var street = $("question-street").value;
       return { part: { near: { street: street, distance_m: metres } },
-               title: fmt(T.title_street, { name: street, metres: metres }) };
+               title: fmt(T.title_street, { name: street, metres: metres }),
+               shape: function () { return streets().then(function (all) { return all[street]; }); } };
     }
     if (kind === "area") { return { part: { area: drawing.geometry }, title: T.title_area }; }
     if (kind === "nearest") {
@@ -370,19 +379,49 @@
       showAnswer();
     }).catch(failed);
   }
-  /* The map shows the answer: what was drawn and the listed assets. */
+  function streets() {
+    if (streetShapes) { return Promise.resolve(streetShapes); }
+    return api("/streets").then(function (collection) {
+      streetShapes = {};
+      collection.features.forEach(function (f) { streetShapes[f.properties.name] = f; });
+      return streetShapes;
+    });
+  }
+  var ANSWER = "#c2006b";  // not a type colour, and 4.5:1 against white and the grey canvas
+  /* The map shows the answer: what was drawn, the named district or street, and a ring
+     round every listed asset (click: its card); it frames them all. */
   function showAnswer() {
-    var bounds = L.latLngBounds([]);
-    drawn.eachLayer(function (layer) {
-      bounds.extend(layer.getBounds ? layer.getBounds() : layer.getLatLng());
-    });
+    var asked = question;
+    answered.clearLayers();
     selection.forEach(function (item) {
-      var marker = markers[item.id];
-      if (marker) { bounds.extend(marker.getLatLng ? marker.getLatLng() : marker.getBounds()); }
+      L.geoJSON(item.geometry, {
+        pane: "answer",
+        pointToLayer: function (_, latlng) {
+          return L.circleMarker(latlng, { radius: 11, weight: 3, color: ANSWER, fill: false,
+                                          pane: "answer", className: "answer-ring" });
+        },
+        style: function () { return { color: ANSWER, weight: 6, opacity: 0.6, fill: false,
+                                      pane: "answer", className: "answer-ring" }; },
+      }).on("click", function () { showCard(item.id); }).addTo(answered);
     });
-    if (bounds.isValid()) { map.fitBounds(bounds, { padding: [30, 30], maxZoom: 18 }); }
+    (asked.shape ? asked.shape() : Promise.resolve(null)).then(function (shape) {
+      if (question !== asked) { return; }  // asked again meanwhile
+      if (shape) {
+        answered.addLayer(L.geoJSON(shape, { interactive: false, style: {
+          color: ANSWER, weight: 4, dashArray: "8 6", fill: false, className: "answer-shape" } }));
+      }
+      var bounds = L.latLngBounds([]);
+      [drawn, answered].forEach(function (group) {
+        group.eachLayer(function (layer) {
+          var box = layer.getBounds ? layer.getBounds() : L.latLngBounds([layer.getLatLng()]);
+          if (box.isValid()) { bounds.extend(box); }
+        });
+      });
+      if (bounds.isValid()) { map.fitBounds(bounds, { padding: [30, 30], maxZoom: 18 }); }
+    }).catch(failed);
   }
   $("clear-selection").addEventListener("click", function () {
+    answered.clearLayers();
     drawn.clearLayers();
     drawing = null;
     question = null;
