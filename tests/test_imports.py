@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import geopandas as gpd
 import pytest
@@ -168,6 +169,26 @@ async def test_outside_the_boundary_and_duplicates_are_reported(client):
     reasons = {p["row"]: p["reason"] for p in problems}
     assert "outside the boundary of Musterdorf" in reasons["2"]
     assert "also in row 1 with other values" in reasons["3"]
+    # each reason also comes as the catalogs' text and its values, for pages to translate
+    outside = next(p for p in problems if p["row"] == "2")
+    assert outside["message"] == ("lies %(metres)s m outside the boundary of %(name)s "
+                                  "(tolerance %(tolerance)s m)")
+    assert outside["params"]["name"] == "Musterdorf"
+    assert outside["message"] % outside["params"] == outside["reason"]
+
+
+def test_problems_read_in_the_readers_language():
+    from gisapp.i18n import load_translations
+    from gisapp.messages import Message, N_, translated
+
+    german = load_translations("de").gettext
+    problem = Message(N_("coordinate %(value)s is not a number"), value="'x'").fields()
+    assert problem["reason"] == "coordinate 'x' is not a number"
+    assert translated(problem, german) == "Koordinate 'x' ist keine Zahl"
+    # a stored report from before messages, and a translation that lost a placeholder
+    assert translated({"reason": "old text"}, german) == "old text"
+    assert translated({**problem, "params": {}}, german) == "Koordinate %(value)s ist keine Zahl"
+    assert translated({**problem, "params": {"other": 1}}, german) == problem["reason"]
 
 
 async def test_german_csv_with_bom_semicolons_decimal_commas_and_crlf(client, connection):
@@ -287,8 +308,15 @@ async def test_planner_page_upload_report_commit(make_client, count):
                                files={"file": ("kataster.geojson", geojson_25832(bad))})
         assert r.status_code == 303, r.text
         report = await planner.get(r.headers["location"] + "?lang=de")
-        assert "Zeilen mit Fehlern" in report.text and "is not of type" in report.text
+        assert "Zeilen mit Fehlern" in report.text
+        # the schema's problem in the page's language, the type by its name, every count a number
+        assert "&#39;viel&#39; ist nicht vom Typ &#39;number&#39;" in report.text
+        assert "is not of type" not in report.text and "built-in method" not in report.text
+        assert "Typ Straßenleuchte" in report.text
+        assert re.search(r"Änderungen vorhandener Anlagen</th><td>0</td>", report.text)
         assert "1 Anlagen importieren" in report.text
+        french = await planner.get(r.headers["location"] + "?lang=fr")
+        assert "&#39;viel&#39; n’est pas du type &#39;number&#39;" in french.text
         action = r.headers["location"] + "/commit"
         refused = await planner.post(action, data={})
         assert refused.status_code == 422 and await count("asset") == before

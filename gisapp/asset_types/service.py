@@ -7,6 +7,7 @@ import json
 import uuid
 from functools import lru_cache
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gisapp.asset_types.schemas import AssetTypeCreate
 from gisapp.errors import Conflict, InvalidInput, NotFound
+from gisapp.messages import N_
 from gisapp.models import AssetType
 
 BUILTIN_DIR = Path(__file__).parent / "builtin"
@@ -143,12 +145,52 @@ def _error_field(error) -> str:
     return ".".join(p for p in parts if p)
 
 
+def _listing(values: Any) -> str:
+    return ", ".join(repr(v) for v in values) if isinstance(values, list) else repr(values)
+
+
+# What the page shows for a schema keyword, translatable; the API's reason stays
+# jsonschema's own sentence. Keywords not listed here are shown as that sentence.
+_SCHEMA_MESSAGES: dict[str, tuple[str, Callable[[Any], dict[str, Any]]]] = {
+    "type": (N_("%(value)s is not of type %(expected)s"),
+             lambda e: {"value": repr(e.instance), "expected": _listing(e.validator_value)}),
+    "minimum": (N_("%(value)s is less than the minimum of %(limit)s"),
+                lambda e: {"value": repr(e.instance), "limit": repr(e.validator_value)}),
+    "maximum": (N_("%(value)s is greater than the maximum of %(limit)s"),
+                lambda e: {"value": repr(e.instance), "limit": repr(e.validator_value)}),
+    "exclusiveMinimum": (N_("%(value)s must be greater than %(limit)s"),
+                         lambda e: {"value": repr(e.instance), "limit": repr(e.validator_value)}),
+    "exclusiveMaximum": (N_("%(value)s must be less than %(limit)s"),
+                         lambda e: {"value": repr(e.instance), "limit": repr(e.validator_value)}),
+    "enum": (N_("%(value)s is not one of %(allowed)s"),
+             lambda e: {"value": repr(e.instance), "allowed": _listing(e.validator_value)}),
+    "required": (N_("a value is required"), lambda e: {}),
+    "maxLength": (N_("%(value)s is longer than %(limit)s characters"),
+                  lambda e: {"value": repr(e.instance), "limit": e.validator_value}),
+    "minLength": (N_("%(value)s is shorter than %(limit)s characters"),
+                  lambda e: {"value": repr(e.instance), "limit": e.validator_value}),
+    "pattern": (N_("%(value)s does not match the pattern %(pattern)s"),
+                lambda e: {"value": repr(e.instance), "pattern": repr(e.validator_value)}),
+    "format": (N_("%(value)s is not a valid %(format)s"),
+               lambda e: {"value": repr(e.instance), "format": e.validator_value}),
+}
+
+
+def _error_detail(error) -> dict[str, Any]:
+    detail: dict[str, Any] = {"field": _error_field(error), "reason": error.message}
+    known = _SCHEMA_MESSAGES.get(error.validator)
+    if known:
+        detail.update(message=known[0], params=known[1](error))
+    return detail
+
+
 def validate_attributes(asset_type: AssetType, attributes: dict[str, Any]) -> None:
-    """Check attributes against the type's schema; every problem named by its field path."""
+    """Check attributes against the type's schema; every problem named by its field path
+    (with a translatable ``message`` for the common keywords, see ``gisapp.messages``)."""
     validator = _validator(json.dumps(asset_type.attribute_schema, sort_keys=True))
     errors = sorted(validator.iter_errors(attributes), key=lambda e: list(e.absolute_path))
     if errors:
-        details = [{"field": _error_field(e), "reason": e.message} for e in errors[:20]]
+        details = [_error_detail(e) for e in errors[:20]]
         raise InvalidInput(details[0]["reason"], field=details[0]["field"], details=details)
 
 

@@ -26,6 +26,7 @@ from gisapp import geo
 from gisapp.asset_types.service import validate_attributes
 from gisapp.errors import GisappError
 from gisapp.imports.mapping import Candidates
+from gisapp.messages import N_, Message, problem_fields
 from gisapp.models import AssetType
 from gisapp.municipalities.schemas import MunicipalityRef
 
@@ -48,7 +49,8 @@ class Plan:
     error_count: int = 0
     warning_count: int = 0
 
-    def problem(self, i: int, field_name: str, reason: str, severity: str = "error") -> None:
+    def problem(self, i: int, field_name: str, reason: str | Message | dict[str, Any],
+                severity: str = "error") -> None:
         if severity == "error":
             self.ok[i] = False
             self.error_count += 1
@@ -56,7 +58,7 @@ class Plan:
             self.warning_count += 1
         if len(self.problems) < MAX_LISTED:
             self.problems.append({"row": self.candidates.labels[i], "field": field_name,
-                                  "reason": reason, "severity": severity})
+                                  **problem_fields(reason), "severity": severity})
 
     def report(self, **extra: Any) -> dict[str, Any]:
         """Counts and the listed problems, as the API and the page show them."""
@@ -89,13 +91,13 @@ def _transform(geoms: np.ndarray, src: int, dst: int) -> np.ndarray:
     return shapely.transform(geoms, lambda xy: np.column_stack(trans.transform(xy[:, 0], xy[:, 1])))
 
 
-def check_geometry(plan: Plan, srid: int, types: dict[str, AssetType], broken: dict[int, str]):
+def check_geometry(plan: Plan, srid: int, types: dict[str, AssetType], broken: dict[int, str | Message]):
     """Decodable, finite, valid, of the type's kind, and in EPSG:4326 where it belongs."""
     c = plan.candidates
     geoms = c.geometry
     missing = shapely.is_missing(geoms)
     for i in np.flatnonzero(missing).tolist():
-        plan.problem(i, "geometry", broken.get(c.index[i], "no geometry"))
+        plan.problem(i, "geometry", broken.get(c.index[i], Message(N_("no geometry"))))
     idx = np.flatnonzero(~missing)
     if len(idx):
         sub = geoms[idx]
@@ -105,12 +107,13 @@ def check_geometry(plan: Plan, srid: int, types: dict[str, AssetType], broken: d
         # only the rows with a problem are visited one by one
         for j in np.flatnonzero(empty | ~finite | ~valid):
             if empty[j]:
-                plan.problem(idx[j], "geometry", "geometry is empty")
+                plan.problem(idx[j], "geometry", Message(N_("geometry is empty")))
             elif not finite[j]:
-                plan.problem(idx[j], "geometry.coordinates", "a coordinate is not a finite number")
+                plan.problem(idx[j], "geometry.coordinates",
+                             Message(N_("a coordinate is not a finite number")))
             else:
-                plan.problem(idx[j], "geometry",
-                             f"invalid geometry: {explain_validity(sub[j])}")
+                plan.problem(idx[j], "geometry", Message(
+                    N_("invalid geometry: %(detail)s"), detail=explain_validity(sub[j])))
         got = _KIND_OF_TYPE_ID[shapely.get_type_id(sub)]
         expected = np.full(len(idx), "?", dtype=object)
         codes = np.asarray(c.type_code, dtype=object)[idx]
@@ -118,8 +121,9 @@ def check_geometry(plan: Plan, srid: int, types: dict[str, AssetType], broken: d
             if code in types:
                 expected[codes == code] = types[code].geometry_kind
         for j in np.flatnonzero((expected != got) & (expected != "?") & valid & finite & ~empty):
-            plan.problem(idx[j], "geometry", f"type {c.type_code[idx[j]]!r} takes "
-                         f"{expected[j]} geometries, not {sub[j].geom_type}")
+            plan.problem(idx[j], "geometry", Message(
+                N_("type %(type)s takes %(kind)s geometries, not %(geometry)s"),
+                type=repr(c.type_code[idx[j]]), kind=expected[j], geometry=sub[j].geom_type))
     good = np.flatnonzero(plan.ok)
     out = np.empty(len(geoms), dtype=object)
     if len(good):
@@ -135,15 +139,17 @@ def check_geometry(plan: Plan, srid: int, types: dict[str, AssetType], broken: d
         for j in np.flatnonzero(nonfinite | off_earth | off_area):
             i = good[j]
             if nonfinite[j]:
-                plan.problem(i, "geometry.coordinates",
-                             f"coordinates cannot be transformed from EPSG:{srid}")
+                plan.problem(i, "geometry.coordinates", Message(
+                    N_("coordinates cannot be transformed from EPSG:%(srid)s"), srid=srid))
             elif off_earth[j]:
-                plan.problem(i, "geometry.coordinates", f"coordinates land at lon {minx[j]:g}, "
-                             f"lat {miny[j]:g}, outside the earth")
+                plan.problem(i, "geometry.coordinates", Message(
+                    N_("coordinates land at lon %(lon)s, lat %(lat)s, outside the earth"),
+                    lon=f"{minx[j]:g}", lat=f"{miny[j]:g}"))
             else:
-                plan.problem(i, "geometry.coordinates",
-                             f"coordinates land at lon {minx[j]:.4f}, lat {miny[j]:.4f}, outside "
-                             f"the area where EPSG:{srid} is used; are x and y swapped?")
+                plan.problem(i, "geometry.coordinates", Message(
+                    N_("coordinates land at lon %(lon)s, lat %(lat)s, outside the area where "
+                       "EPSG:%(srid)s is used; are x and y swapped?"),
+                    lon=f"{minx[j]:.4f}", lat=f"{miny[j]:.4f}", srid=srid))
         keep = ~(nonfinite | off_earth | off_area)
         out[good[keep]] = moved[keep]
     plan.geometry = out
@@ -178,22 +184,25 @@ async def check_boundary(session: AsyncSession, plan: Plan, muni: MunicipalityRe
         outside = _transform(geoms[j:j + 1], geo.STORAGE_SRID, metric)[0]
         points = shapely.points(shapely.get_coordinates(outside))
         distance = float(shapely.distance(boundary_m, points).max())
-        plan.problem(good[j], "geometry", f"lies {distance:.0f} m outside the boundary of "
-                     f"{muni.name} (tolerance {tolerance_m:g} m)")
+        plan.problem(good[j], "geometry", Message(
+            N_("lies %(metres)s m outside the boundary of %(name)s (tolerance %(tolerance)s m)"),
+            metres=f"{distance:.0f}", name=muni.name, tolerance=f"{tolerance_m:g}"))
 
 
 def check_attributes(plan: Plan, types: dict[str, AssetType]) -> None:
     """Each distinct attribute object validated once against its type's schema."""
     c = plan.candidates
-    seen: dict[tuple[str, str], list[dict[str, str]] | None] = {}
+    Verdict = list[tuple[str, dict[str, Any]]] | None  # (field, problem) per problem
+    seen: dict[tuple[str, str], Verdict] = {}
     # rows of a column-mapped file share their attributes dict when the values are equal
     # (mapping.attribute_rows): one JSON text and one verdict per dict, not per row
-    done: dict[tuple[int, str], tuple[str, list[dict[str, str]] | None]] = {}
+    done: dict[tuple[int, str], tuple[str, Verdict]] = {}
     jsons: list[str | None] = [None] * len(c.index)
     for i, attrs in enumerate(c.attributes):
         asset_type = types.get(c.type_code[i])
         if asset_type is None:
-            plan.problem(i, "type", f"unknown asset type {c.type_code[i]!r} (add it first)")
+            plan.problem(i, "type", Message(N_("unknown asset type %(type)s (add it first)"),
+                                            type=repr(c.type_code[i])))
             continue
         verdict = done.get((id(attrs), asset_type.code))
         if verdict is None:
@@ -204,13 +213,14 @@ def check_attributes(plan: Plan, types: dict[str, AssetType]) -> None:
                     validate_attributes(asset_type, attrs)
                     seen[key] = None
                 except GisappError as exc:
-                    seen[key] = exc.details or [{"field": exc.field or "attributes",
-                                                 "reason": exc.message}]
+                    details = exc.details or [{"field": exc.field or "attributes",
+                                               "reason": exc.message}]
+                    seen[key] = [(d["field"], d) for d in details]
             verdict = (doc, seen[key])
             if len(done) < 50_000:
                 done[(id(attrs), asset_type.code)] = verdict
-        for detail in verdict[1] or ():
-            plan.problem(i, detail["field"], detail["reason"])
+        for field_name, reason in verdict[1] or ():
+            plan.problem(i, field_name, reason)
         jsons[i] = verdict[0]
     plan.attributes_json = jsons
 
@@ -233,12 +243,13 @@ def check_duplicates(plan: Plan) -> None:
         same = (c.name[i] == c.name[j] and plan.attributes_json[i] == plan.attributes_json[j]
                 and _same_geometry(plan.geometry[i], plan.geometry[j]))
         if same:
-            plan.problem(i, "external_id", f"the same as row {c.labels[j]}; imported once",
-                         "warning")
+            plan.problem(i, "external_id", Message(
+                N_("the same as row %(row)s; imported once"), row=c.labels[j]), "warning")
             plan.ok[i] = False
         else:
-            plan.problem(i, "external_id", f"external id {ext!r} also in row {c.labels[j]} "
-                         "with other values")
+            plan.problem(i, "external_id", Message(
+                N_("external id %(id)s also in row %(row)s with other values"),
+                id=repr(ext), row=c.labels[j]))
 
 
 def _same_geometry(a, b) -> bool:
@@ -269,14 +280,15 @@ async def check_existing(session: AsyncSession, plan: Plan, muni: MunicipalityRe
         if ext in found:
             type_code, code = found[ext]
             if type_code != c.type_code[i]:
-                plan.problem(i, "external_id", f"external id {ext!r} belongs to {code}, an "
-                             f"asset of type {type_code!r}")
+                plan.problem(i, "external_id", Message(
+                    N_("external id %(id)s belongs to %(code)s, an asset of type %(type)s"),
+                    id=repr(ext), code=code, type=repr(type_code)))
             else:
                 plan.existing[ext] = code
 
 
 async def check(session: AsyncSession, candidates: Candidates, srid: int,
-                types: dict[str, AssetType], broken: dict[int, str], muni: MunicipalityRef,
+                types: dict[str, AssetType], broken: dict[int, str | Message], muni: MunicipalityRef,
                 tolerance_m: float) -> Plan:
     """All checks, in the order that reports the most useful reason first."""
     n = len(candidates.index)

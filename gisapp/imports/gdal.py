@@ -21,6 +21,7 @@ from fiona.drvsupport import supported_drivers
 from pyogrio import raw
 
 from gisapp.imports.uploads import UploadRejected
+from gisapp.messages import N_, Message
 
 DRIVERS = {"gpkg": "GPKG", "geojson": "GeoJSON", "shapefile": "ESRI Shapefile",
            "osm_pbf": "OSM", "osm_xml": "OSM"}
@@ -83,7 +84,7 @@ def read(path: Path, fmt: str, layer: str | None = None, **kw: Any) -> dict[str,
             "count": len(geoms)}
 
 
-def decode(wkb: np.ndarray | None) -> tuple[np.ndarray, dict[int, str]]:
+def decode(wkb: np.ndarray | None) -> tuple[np.ndarray, dict[int, Message]]:
     """WKB to shapely, keeping the rows whose geometry GEOS refuses as ``broken``."""
     if wkb is None:
         return np.array([], dtype=object), {}
@@ -93,7 +94,8 @@ def decode(wkb: np.ndarray | None) -> tuple[np.ndarray, dict[int, str]]:
         try:
             shapely.from_wkb(wkb[i])
         except shapely.errors.GEOSException as exc:
-            broken[int(i)] = f"broken geometry: {str(exc).split(':', 1)[-1].strip()}"
+            broken[int(i)] = Message(N_("broken geometry: %(detail)s"),
+                                     detail=str(exc).split(':', 1)[-1].strip())
         else:
-            broken[int(i)] = "broken geometry"
+            broken[int(i)] = Message(N_("broken geometry"))
     return geoms, broken

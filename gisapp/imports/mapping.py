@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gisapp.imports.source import SourceTable, number
 from gisapp.imports.uploads import UploadRejected
+from gisapp.messages import Message, problem_fields
 from gisapp.models import AssetType
 
 EXTERNAL_ID_NAMES = ("external_id", "ext_id", "externe_id", "id", "osm_id", "objectid", "uuid")
@@ -73,8 +74,8 @@ class Candidates:
         self.attributes.append(attributes)
         self.installed_on.append(installed_on)
 
-    def note(self, label: str, field_name: str, reason: str) -> None:
-        self.notes.append({"row": label, "field": field_name, "reason": reason,
+    def note(self, label: str, field_name: str, reason: str | Message) -> None:
+        self.notes.append({"row": label, "field": field_name, **problem_fields(reason),
                            "severity": "warning"})
 
 

@@ -13,8 +13,9 @@ from typing import Any
 import shapely
 
 from gisapp.imports.mapping import Candidates, FieldMapping, coerce
-from gisapp.imports.source import SourceTable, number
+from gisapp.imports.source import NO_LOCATION, SourceTable, number
 from gisapp.imports.uploads import UploadRejected
+from gisapp.messages import N_, Message
 from gisapp.models import AssetType
 
 # (key, value or "*", type): the first rule a feature matches decides its type
@@ -92,8 +93,9 @@ def _osm_attributes(type_code: str, tags: dict[str, str], out: Candidates, label
 
     def put(attr: str, value: Any, tag: str) -> None:
         if value is None:
-            out.note(label, f"attributes.{attr}", f"tag {tag}={tags[tag]!r} not understood; "
-                     "left out")
+            out.note(label, f"attributes.{attr}", Message(
+                N_("tag %(tag)s=%(value)s not understood; left out"),
+                tag=tag, value=repr(tags[tag])))
         else:
             attrs[attr] = value
 
@@ -123,8 +125,9 @@ def _osm_attributes(type_code: str, tags: dict[str, str], out: Candidates, label
         if kind in ("underground", "pillar", "wall", "pipe"):
             attrs["hydrant_type"] = kind
         elif kind:
-            out.note(label, "attributes.hydrant_type", f"fire_hydrant:type={kind!r} not "
-                     "understood; left out")
+            out.note(label, "attributes.hydrant_type", Message(
+                N_("tag %(tag)s=%(value)s not understood; left out"),
+                tag="fire_hydrant:type", value=repr(kind)))
         if "fire_hydrant:diameter" in tags:
             put("diameter_mm", _int(re.sub(r"^DN\s*", "", tags["fire_hydrant:diameter"])),
                 "fire_hydrant:diameter")
@@ -218,8 +221,8 @@ def meshviewer(table: SourceTable, mapping: FieldMapping, types: dict[str, Asset
     geoms = []
     for i, node in enumerate(table.columns["node"]):
         label = table.labels[i]
-        if table.broken.get(i) == "the node has no location":
-            out.note(label, "location", "the node has no location; left out")
+        if table.broken.get(i) == NO_LOCATION:
+            out.note(label, "location", Message(N_("the node has no location; left out")))
             out.not_mapped += 1
             continue
         node_id = str(node.get("node_id") or "")[:64]

@@ -12,7 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field
 class Problem(BaseModel):
     row: str = Field(description="Row number (CSV: 1 = first data row), feature or OSM id")
     field: str
-    reason: str
+    reason: str = Field(description="What is wrong, in English")
+    message: str | None = Field(None, description="The reason's text with %(name)s "
+                                "placeholders, as the catalogs translate it")
+    params: dict[str, Any] | None = Field(None, description="The placeholders' values")
     severity: Literal["error", "warning"]
 
 

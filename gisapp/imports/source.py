@@ -16,6 +16,10 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from gisapp.imports.uploads import UploadRejected
+from gisapp.messages import N_, Message
+
+#: A row of a point list (meshviewer) without coordinates: not an asset, and said so.
+NO_LOCATION = Message(N_("the node has no location"))
 
 
 @dataclass
@@ -27,7 +31,7 @@ class SourceTable:
     columns: dict[str, Any]
     geometry: np.ndarray
     srid: int | None
-    broken: dict[int, str] = field(default_factory=dict)
+    broken: dict[int, str | Message] = field(default_factory=dict)
     layer: str | None = None
     labels: list[str] | None = None  # how to name a row in the report (e.g. "node/123")
 

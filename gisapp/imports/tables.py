@@ -15,8 +15,9 @@ import numpy as np
 import shapely
 
 from gisapp.imports.readers import load_json
-from gisapp.imports.source import SourceTable, number, reader
+from gisapp.imports.source import NO_LOCATION, SourceTable, number, reader
 from gisapp.imports.uploads import UploadRejected
+from gisapp.messages import N_, Message
 
 X_NAMES = ("lon", "lng", "long", "longitude", "x", "laengengrad", "längengrad", "rechtswert",
            "easting", "east", "ostwert")
@@ -60,7 +61,7 @@ def _find(header: list[str], wanted: str | None, names: tuple[str, ...], what: s
                          field=f"mapping.{what}")
 
 
-def points_from(xs: list[Any], ys: list[Any]) -> tuple[np.ndarray, dict[int, str]]:
+def points_from(xs: list[Any], ys: list[Any]) -> tuple[np.ndarray, dict[int, Message]]:
     """Points from coordinate cells; a cell that is not a number breaks its row."""
     geoms = np.empty(len(xs), dtype=object)
     broken = {}
@@ -68,7 +69,7 @@ def points_from(xs: list[Any], ys: list[Any]) -> tuple[np.ndarray, dict[int, str
         fx, fy = number(x), number(y)
         if fx is None or fy is None:
             bad = x if fx is None else y
-            broken[i] = f"coordinate {bad!r} is not a number"
+            broken[i] = Message(N_("coordinate %(value)s is not a number"), value=repr(bad))
         else:
             geoms[i] = shapely.Point(fx, fy)
     return geoms, broken
@@ -108,7 +109,7 @@ def read_meshviewer(document: dict[str, Any]) -> SourceTable:
     geoms, broken = points_from(lons, lats)
     for i in list(broken):
         if lons[i] is None and lats[i] is None:
-            broken[i] = "the node has no location"
+            broken[i] = NO_LOCATION
     return SourceTable(kind="meshviewer", columns={"node": nodes}, geometry=geoms, srid=4326,
                        broken=broken, labels=[f"node {n.get('node_id', '?')}" for n in nodes])
 

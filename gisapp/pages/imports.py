@@ -6,6 +6,7 @@ form and shows the report. Without JavaScript: a form post per step.
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from fastapi import Request
@@ -67,11 +68,23 @@ async def upload(request: Request, session: SessionDep, access: Planner, actor: 
     return RedirectResponse(_url(access, f"/{job.id}"), status_code=303)
 
 
+def _row_key(row: str) -> tuple:
+    """Natural order of row labels: 2 before 10, ``node/9`` before ``node/10``."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
+                 for part in re.split(r"(\d+)", str(row)) if part)
+
+
 async def _report(request: Request, session: AsyncSession, access: Access, job_id: uuid.UUID,
                   *, status: int = 200, errors: dict | None = None):
     job = await service.get_job(session, access.municipality.id, job_id)
+    language = page_language(request)
+    type_labels = {t.code: getattr(t, f"label_{language}", None) or t.label_de
+                   for t in await list_types(session, access.municipality.id)}
+    # by row (file order), as a person reads the file; the checks find them kind by kind
+    problems = sorted(job.report.get("problems", []), key=lambda p: _row_key(p["row"]))
     return render(request, "imports/report.html", {
-        "job": job, "report": job.report, "errors": errors or {}, "values": {},
+        "job": job, "report": job.report, "problems": problems, "type_labels": type_labels,
+        "errors": errors or {}, "values": {},
         "done": request.query_params.get("done"), "section": "imports",
     }, status_code=status, page_url=_url(access, f"/{job_id}"))
 

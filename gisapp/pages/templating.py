@@ -22,15 +22,11 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from gisapp import i18n
+from gisapp.messages import N_, translated  # noqa: F401 - pages import N_ from here
 from gisapp.auth.principal import Principal
 from gisapp.static import OWN_DIR, OWN_PREFIX
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
-
-
-def N_(message: str) -> str:  # noqa: N802 - the name gettext tools look for
-    """Mark a message for extraction; it is translated where it is shown."""
-    return message
 
 
 ROLE_LABELS = {"admin": N_("Administrator"), "planner": N_("Planner"), "crew": N_("Crew")}
@@ -94,6 +90,8 @@ class Pages:
 
         env.filters["datetime"] = local_time
         env.filters["degrees"] = degrees
+        # a service's problem (import report, attribute check) in the page's language
+        env.filters["problem"] = lambda item: translated(item, catalog.gettext)
         env.globals.update(static=self.static_url, language_names=i18n.LANGUAGE_NAMES,
                            role_labels=ROLE_LABELS, geometry_labels=GEOMETRY_LABELS)
         return env

@@ -19,12 +19,9 @@ from typing import Any
 
 from babel.numbers import format_decimal
 
+from gisapp.messages import N_
+
 Gettext = Callable[[str], str]
-
-
-def N_(message: str) -> str:  # noqa: N802 - the name gettext tools look for
-    """Mark a message for extraction; it is translated where it is shown."""
-    return message
 
 
 STATUS = {"defective": N_("defective"), "out_of_service": N_("out of service")}

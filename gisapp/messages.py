@@ -1,0 +1,62 @@
+"""Texts a service writes for people, kept translatable.
+
+A service (the import's checks, the attribute schema check) describes a problem as an
+English text with named parameters, ``Message(N_("lies %(metres)s m outside …"), metres=…)``.
+The API answers the English sentence as ``reason`` and adds ``message`` and ``params``; a page
+shows the same problem in the reader's language from the catalogs (``gisapp/locale``), so the
+text is written once and the API stays as it was. Parameters are values from the data
+(numbers, names, quoted cell values) and are never translated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def N_(message: str) -> str:  # noqa: N802 - the name gettext tools look for
+    """Mark a message for extraction; it is translated where it is shown."""
+    return message
+
+
+@dataclass(frozen=True)
+class Message:
+    """An English text with ``%(name)s`` parameters, translated where it is shown."""
+
+    text: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __init__(self, text: str, **params: Any):
+        object.__setattr__(self, "text", text)
+        object.__setattr__(self, "params", params)
+
+    def __str__(self) -> str:
+        return self.text % self.params if self.params else self.text
+
+    def fields(self) -> dict[str, Any]:
+        """The members of a problem's JSON: the sentence, and what a page translates."""
+        return {"reason": str(self), "message": self.text, "params": dict(self.params)}
+
+
+def problem_fields(reason: str | Message | Mapping[str, Any]) -> dict[str, Any]:
+    """``reason`` (and, for a Message or a problem that has them, ``message`` and
+    ``params``) of a problem."""
+    if isinstance(reason, Message):
+        return reason.fields()
+    if isinstance(reason, Mapping):
+        return {k: reason[k] for k in ("reason", "message", "params") if k in reason}
+    return {"reason": reason}
+
+
+def translated(problem: Mapping[str, Any], gettext: Callable[[str], str]) -> str:
+    """A problem's reason in the language of ``gettext``; the English reason when the
+    problem carries no message (or its translation does not fit its parameters)."""
+    text = problem.get("message")
+    if not text:
+        return str(problem.get("reason", ""))
+    params = problem.get("params") or {}
+    try:
+        return gettext(text) % params if params else gettext(text)
+    except (KeyError, TypeError, ValueError):
+        return str(problem.get("reason", text))
