@@ -131,6 +131,14 @@ async def test_owslib_reads_collections_and_items(server, engine):
     one = await _in_thread(service.collection_item, "street_light",
                            items["features"][0]["id"])
     assert one["id"] == items["features"][0]["id"]
+    # a CQL2 filter (Part 3), as OWSLib passes it on; GDAL 3.12 and QGIS 3.22 filter on
+    # their side (they know only the draft "cql-text"), so OWSLib is the client here
+    leds = await _in_thread(service.collection_items, "street_light", limit=1000,
+                            filter="lamp_technology = 'LED' AND power_w > 50")
+    expected = await _count(engine, PUBLIC_LIGHTS + " AND a.public_attributes->>"
+                            "'lamp_technology' = 'LED' AND (a.public_attributes->>'power_w')"
+                            "::numeric > 50")
+    assert len(leds["features"]) == expected > 0
 
 
 # QGIS's own OGC API Features provider (not GDAL's), in Debian's python3-qgis, run headless

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gisapp.ogc import crs
+from gisapp.ogc import cql2_filter, crs
 from gisapp.ogc.collections import Collection, geometry_format
 from gisapp.ogc.context import Place
 
@@ -25,6 +25,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
     "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/schemas",
+    *cql2_filter.CONFORMANCE,
     "http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-common-2/1.0/conf/collections",
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
@@ -136,8 +137,10 @@ def queryables(root: str, found: Collection, language: str) -> dict[str, Any]:
         "$id": url,
         "type": "object",
         "title": found.title(language),
-        # the geometry is filtered by bbox, not by a parameter of its own
-        "properties": dict(found.queryables),
+        # the geometry: by bbox, or in a CQL2 filter (S_INTERSECTS); not as name=value
+        "properties": {**found.queryables,
+                       "geometry": {"x-ogc-role": "primary-geometry",
+                                    "format": geometry_format(found.geometry_kind)}},
         "additionalProperties": False,
     }
 

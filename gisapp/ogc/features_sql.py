@@ -21,6 +21,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from gisapp.ogc.cql2_filter import Filter
 from gisapp.ogc.crs import OutputCrs
 from gisapp.ogc.params import Interval
 
@@ -91,6 +92,7 @@ class ItemsQuery:
     columns: dict[str, Any] = field(default_factory=dict)  # filter column -> value
     attributes: dict[str, Any] = field(default_factory=dict)  # attribute -> typed value
     statuses_given: bool = False
+    cql: Filter | None = None  # a CQL2 filter (Part 3), checked
 
     def sql(self) -> tuple[str, list[Any]]:
         """The statement and its arguments. It answers one row: ``known`` (the collection
@@ -119,6 +121,8 @@ class ItemsQuery:
         if self.attributes:
             column = "a.attributes" if self.internal else "a.public_attributes"
             where.append(f"{column} @> {bind(json.dumps(self.attributes))}::jsonb")
+        if self.cql:
+            where.append(self.cql.sql(bind))
         order = "a.id"
         if self.after:
             where.append(f"a.id > {bind(self.after)}")

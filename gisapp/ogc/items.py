@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from fastapi import Request
 
 from gisapp import geo
-from gisapp.ogc import crs, params
+from gisapp.ogc import cql2_filter, crs, params
 from gisapp.ogc.collections import get_collection, typed_value
 from gisapp.ogc.context import (
     OgcContext, anonymous, caller_connection, ogc_transaction, public_connection,
@@ -33,7 +33,8 @@ from gisapp.ogc.features_sql import (
     PUBLIC_FILTER_COLUMNS, STAFF_FILTER_COLUMNS, ItemsQuery, item_sql,
 )
 
-ITEMS_PARAMETERS = frozenset({"limit", "bbox", "bbox-crs", "crs", "datetime", "after", "before"})
+ITEMS_PARAMETERS = frozenset({"limit", "bbox", "bbox-crs", "crs", "datetime", "after", "before",
+                              "filter", "filter-lang", "filter-crs"})
 ITEM_PARAMETERS = frozenset({"crs"})
 
 
@@ -58,10 +59,16 @@ def _bbox_in_storage(request: Request, place_crs: int) -> tuple[float, ...] | No
 
 
 async def _filters(ctx: OgcContext, collection: str, extra: list[str],
-                   request: Request) -> tuple[dict, dict]:
-    """Column and attribute filters from the queryables; 400 for anything else."""
+                   request: Request) -> tuple[dict, dict, cql2_filter.Filter | None]:
+    """Column and attribute filters from the queryables, and the CQL2 filter; 400 for
+    anything else."""
     found = await get_collection(ctx, collection)
     columns = STAFF_FILTER_COLUMNS if ctx.internal else PUBLIC_FILTER_COLUMNS
+    q = request.query_params
+    cql = None
+    if q.get("filter") is not None:
+        cql = cql2_filter.build(q["filter"], q.get("filter-lang"), q.get("filter-crs"),
+                                ctx.place.working_crs, found.queryables, columns, ctx.internal)
     by_column, by_attribute = {}, {}
     for name in extra:
         spec = found.queryables.get(name)
@@ -71,7 +78,7 @@ async def _filters(ctx: OgcContext, collection: str, extra: list[str],
                 "properties to filter by", field=name)
         value = typed_value(name, spec, request.query_params[name])
         (by_column if name in columns else by_attribute)[name] = value
-    return by_column, by_attribute
+    return by_column, by_attribute, cql
 
 
 def _page_links(request: Request, row, query: ItemsQuery) -> list[dict]:
@@ -106,7 +113,9 @@ async def items_page(request: Request, slug: str, collection: str, *,
     if after and before:
         raise InvalidParameter("give after or before, not both", field="before")
     interval = params.datetime_interval(q.get("datetime"))
-    if not (extra or as_html) and anonymous(request):
+    # filters need the collection's queryables (the schemas): the general transaction
+    filtered = bool(extra) or q.get("filter") is not None
+    if not (filtered or as_html) and anonymous(request):
         async with public_connection(request, slug) as (conn, place):
             out = crs.parse(q.get("crs"), place.working_crs, "crs")
             box = _bbox_in_storage(request, place.working_crs)
@@ -114,17 +123,18 @@ async def items_page(request: Request, slug: str, collection: str, *,
                                before=before, bbox=box, interval=interval)
             statement, args = query.sql()
             return _page(request, await conn.fetchrow(statement, *args), query)
-    async with ogc_transaction(request, slug, defer_public=bool(extra)) as ctx:
+    async with ogc_transaction(request, slug, defer_public=filtered) as ctx:
         out = crs.parse(q.get("crs"), ctx.place.working_crs, "crs")
         box = _bbox_in_storage(request, ctx.place.working_crs)
-        by_column, by_attribute = {}, {}
-        if extra:
-            by_column, by_attribute = await _filters(ctx, collection, extra, request)
+        by_column, by_attribute, cql = {}, {}, None
+        if filtered:
+            by_column, by_attribute, cql = await _filters(ctx, collection, extra, request)
             await ctx.become_public()
         query = ItemsQuery(
             ctx.place.id, collection, ctx.internal, out, limit, after=after, before=before,
             bbox=box, interval=interval, columns=by_column, attributes=by_attribute,
-            statuses_given="status" in by_column)
+            statuses_given="status" in by_column or bool(cql and "status" in cql.names()),
+            cql=cql)
         statement, args = query.sql()
         row = await (await ctx.conn()).fetchrow(statement, *args)
     return _page(request, row, query)

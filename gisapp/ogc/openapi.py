@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from gisapp import __version__
-from gisapp.ogc import crs, params
+from gisapp.ogc import cql2_filter, crs, params
 from gisapp.ogc.collections import Collection
 from gisapp.ogc.context import Place
 from gisapp.ogc.documents import GEOJSON, HTML, JSON, MVT, OPENAPI_JSON, SCHEMA_JSON
@@ -78,6 +78,14 @@ def openapi(root: str, place: Place, collections: list[Collection]) -> dict[str,
         _param("datetime", "query", {"type": "string"},
                "Last change (RFC 3339 instant or interval, e.g. 2024-01-01T00:00:00Z/..)",
                explode=False),
+        _param("filter", "query", {"type": "string", "maxLength": cql2_filter.MAX_CHARS},
+               "CQL2 filter (Part 3): the queryables and geometry with and/or/not, "
+               "= <> < <= > >=, IS NULL, LIKE, BETWEEN, IN, S_INTERSECTS"),
+        _param("filter-lang", "query", {"type": "string", "enum": list(cql2_filter.LANGUAGES),
+                                        "default": "cql2-text"}, "Language of filter"),
+        _param("filter-crs", "query", {"type": "string", "format": "uri",
+                                       "enum": crs.offered(place.working_crs)},
+               "CRS of the geometries in filter, in its own axis order (default CRS84)"),
         _param("after", "query", {"type": "string", "format": "uuid"},
                "Paging cursor of the next link"),
         _param("before", "query", {"type": "string", "format": "uuid"},
@@ -99,7 +107,7 @@ def openapi(root: str, place: Place, collections: list[Collection]) -> dict[str,
             "Every property of the features, with the geometry's type", "getSchema",
             _ok("JSON Schema", SCHEMA_JSON), cid),
         "/collections/{collectionId}/items": _get(
-            "Features of a collection; also filter by the queryables (name=value)",
+            "Features of a collection; filter by the queryables (name=value) or by CQL2",
             "getFeatures", _ok("A page of features", GEOJSON, HTML,
                                schema={"$ref": "#/components/schemas/FeatureCollection"}),
             *items_params),
