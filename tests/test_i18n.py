@@ -135,3 +135,33 @@ async def test_the_municipality_default_and_the_account_language(anon, connectio
         "UPDATE app_user SET preferred_language = 'en' WHERE username = 'admin'"))
     r = await anon.get("/admin/demo/types")
     assert '<html lang="en">' in r.text and "Add a custom type" in r.text
+
+
+def test_schema_problems_read_in_german_for_every_keyword_with_a_message():
+    """Each JSON Schema keyword with a translatable message yields parameters its German
+    text can be filled with (``translated`` falls back to the English reason otherwise)."""
+    from gisapp.asset_types.service import _SCHEMA_MESSAGES, validate_attributes
+    from gisapp.errors import InvalidInput
+    from gisapp.i18n import load_translations
+    from gisapp.messages import translated
+    from gisapp.models import AssetType
+
+    schema = {"type": "object", "required": ["must"], "properties": {
+        "t": {"type": "number"}, "lo": {"type": "number", "minimum": 5},
+        "hi": {"type": "number", "maximum": 5}, "xlo": {"type": "number", "exclusiveMinimum": 0},
+        "xhi": {"type": "number", "exclusiveMaximum": 0}, "e": {"enum": ["a", "b"]},
+        "long": {"type": "string", "maxLength": 2}, "short": {"type": "string", "minLength": 3},
+        "p": {"type": "string", "pattern": "^[0-9]+$"}, "d": {"type": "string", "format": "date"},
+        "must": {"type": "string"}}}
+    bad = {"t": "x", "lo": 1, "hi": 9, "xlo": 0, "xhi": 0, "e": "c", "long": "abc",
+           "short": "a", "p": "x1", "d": "2024-13-40"}
+    with pytest.raises(InvalidInput) as caught:
+        validate_attributes(AssetType(code="probe", attribute_schema=schema), bad)
+    details = caught.value.details
+    german = load_translations("de").gettext
+    seen = set()
+    for detail in details:
+        assert "message" in detail, detail
+        assert translated(detail, german) != detail["reason"], detail
+        seen.add(next(k for k, (text, _) in _SCHEMA_MESSAGES.items() if text == detail["message"]))
+    assert seen == set(_SCHEMA_MESSAGES)

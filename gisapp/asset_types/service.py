@@ -149,30 +149,25 @@ def _listing(values: Any) -> str:
     return ", ".join(repr(v) for v in values) if isinstance(values, list) else repr(values)
 
 
+def _against(key: str, show: Callable[[Any], Any] = repr) -> Callable[[Any], dict[str, Any]]:
+    """Parameters of a keyword's message: the value, and the schema's ``key`` for it."""
+    return lambda e: {"value": repr(e.instance), key: show(e.validator_value)}
+
+
 # What the page shows for a schema keyword, translatable; the API's reason stays
 # jsonschema's own sentence. Keywords not listed here are shown as that sentence.
 _SCHEMA_MESSAGES: dict[str, tuple[str, Callable[[Any], dict[str, Any]]]] = {
-    "type": (N_("%(value)s is not of type %(expected)s"),
-             lambda e: {"value": repr(e.instance), "expected": _listing(e.validator_value)}),
-    "minimum": (N_("%(value)s is less than the minimum of %(limit)s"),
-                lambda e: {"value": repr(e.instance), "limit": repr(e.validator_value)}),
-    "maximum": (N_("%(value)s is greater than the maximum of %(limit)s"),
-                lambda e: {"value": repr(e.instance), "limit": repr(e.validator_value)}),
-    "exclusiveMinimum": (N_("%(value)s must be greater than %(limit)s"),
-                         lambda e: {"value": repr(e.instance), "limit": repr(e.validator_value)}),
-    "exclusiveMaximum": (N_("%(value)s must be less than %(limit)s"),
-                         lambda e: {"value": repr(e.instance), "limit": repr(e.validator_value)}),
-    "enum": (N_("%(value)s is not one of %(allowed)s"),
-             lambda e: {"value": repr(e.instance), "allowed": _listing(e.validator_value)}),
+    "type": (N_("%(value)s is not of type %(expected)s"), _against("expected", _listing)),
+    "minimum": (N_("%(value)s is less than the minimum of %(limit)s"), _against("limit")),
+    "maximum": (N_("%(value)s is greater than the maximum of %(limit)s"), _against("limit")),
+    "exclusiveMinimum": (N_("%(value)s must be greater than %(limit)s"), _against("limit")),
+    "exclusiveMaximum": (N_("%(value)s must be less than %(limit)s"), _against("limit")),
+    "enum": (N_("%(value)s is not one of %(allowed)s"), _against("allowed", _listing)),
     "required": (N_("a value is required"), lambda e: {}),
-    "maxLength": (N_("%(value)s is longer than %(limit)s characters"),
-                  lambda e: {"value": repr(e.instance), "limit": e.validator_value}),
-    "minLength": (N_("%(value)s is shorter than %(limit)s characters"),
-                  lambda e: {"value": repr(e.instance), "limit": e.validator_value}),
-    "pattern": (N_("%(value)s does not match the pattern %(pattern)s"),
-                lambda e: {"value": repr(e.instance), "pattern": repr(e.validator_value)}),
-    "format": (N_("%(value)s is not a valid %(format)s"),
-               lambda e: {"value": repr(e.instance), "format": e.validator_value}),
+    "maxLength": (N_("%(value)s is longer than %(limit)s characters"), _against("limit", int)),
+    "minLength": (N_("%(value)s is shorter than %(limit)s characters"), _against("limit", int)),
+    "pattern": (N_("%(value)s does not match the pattern %(pattern)s"), _against("pattern")),
+    "format": (N_("%(value)s is not a valid %(format)s"), _against("format", str)),
 }
 
 
