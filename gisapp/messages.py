@@ -11,7 +11,7 @@ text is written once and the API stays as it was. Parameters are values from the
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -20,12 +20,12 @@ def N_(message: str) -> str:  # noqa: N802 - the name gettext tools look for
     return message
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Message:
     """An English text with ``%(name)s`` parameters, translated where it is shown."""
 
     text: str
-    params: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any]
 
     def __init__(self, text: str, **params: Any):
         object.__setattr__(self, "text", text)

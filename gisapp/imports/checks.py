@@ -192,11 +192,10 @@ async def check_boundary(session: AsyncSession, plan: Plan, muni: MunicipalityRe
 def check_attributes(plan: Plan, types: dict[str, AssetType]) -> None:
     """Each distinct attribute object validated once against its type's schema."""
     c = plan.candidates
-    Verdict = list[tuple[str, dict[str, Any]]] | None  # (field, problem) per problem
-    seen: dict[tuple[str, str], Verdict] = {}
+    seen: dict[tuple[str, str], list[dict[str, Any]] | None] = {}
     # rows of a column-mapped file share their attributes dict when the values are equal
     # (mapping.attribute_rows): one JSON text and one verdict per dict, not per row
-    done: dict[tuple[int, str], tuple[str, Verdict]] = {}
+    done: dict[tuple[int, str], tuple[str, list[dict[str, Any]] | None]] = {}
     jsons: list[str | None] = [None] * len(c.index)
     for i, attrs in enumerate(c.attributes):
         asset_type = types.get(c.type_code[i])
@@ -213,14 +212,13 @@ def check_attributes(plan: Plan, types: dict[str, AssetType]) -> None:
                     validate_attributes(asset_type, attrs)
                     seen[key] = None
                 except GisappError as exc:
-                    details = exc.details or [{"field": exc.field or "attributes",
-                                               "reason": exc.message}]
-                    seen[key] = [(d["field"], d) for d in details]
+                    seen[key] = exc.details or [{"field": exc.field or "attributes",
+                                                 "reason": exc.message}]
             verdict = (doc, seen[key])
             if len(done) < 50_000:
                 done[(id(attrs), asset_type.code)] = verdict
-        for field_name, reason in verdict[1] or ():
-            plan.problem(i, field_name, reason)
+        for detail in verdict[1] or ():  # with its message, when the check gave one
+            plan.problem(i, detail["field"], detail)
         jsons[i] = verdict[0]
     plan.attributes_json = jsons
 

@@ -32,11 +32,17 @@ def _url(access: Access, rest: str = "") -> str:
     return f"/m/{access.municipality.slug}/imports{rest}"
 
 
+async def _type_labels(request: Request, session: AsyncSession,
+                       access: Access) -> dict[str, str]:
+    """The municipality's asset types by code, named in the page's language."""
+    language = page_language(request)
+    return {t.code: getattr(t, f"label_{language}", None) or t.label_de
+            for t in await list_types(session, access.municipality.id)}
+
+
 async def _page(request: Request, session: AsyncSession, access: Access, *, status: int = 200,
                 errors: dict | None = None, values: dict | None = None):
-    language = page_language(request)
-    types = [(t.code, getattr(t, f"label_{language}", None) or t.label_de)
-             for t in await list_types(session, access.municipality.id)]
+    types = list((await _type_labels(request, session, access)).items())
     return render(request, "imports/index.html", {
         "types": types, "jobs": await service.list_jobs(session, access.municipality.id, 20),
         "errors": errors or {}, "values": values or {}, "section": "imports",
@@ -77,9 +83,7 @@ def _row_key(row: str) -> tuple:
 async def _report(request: Request, session: AsyncSession, access: Access, job_id: uuid.UUID,
                   *, status: int = 200, errors: dict | None = None):
     job = await service.get_job(session, access.municipality.id, job_id)
-    language = page_language(request)
-    type_labels = {t.code: getattr(t, f"label_{language}", None) or t.label_de
-                   for t in await list_types(session, access.municipality.id)}
+    type_labels = await _type_labels(request, session, access)
     # by row (file order), as a person reads the file; the checks find them kind by kind
     problems = sorted(job.report.get("problems", []), key=lambda p: _row_key(p["row"]))
     return render(request, "imports/report.html", {
