@@ -90,6 +90,15 @@
   // zoom (about 200 ms): a second card opened that quickly left the new view's markers
   // undrawn until the map moved again. Tell it about the move once its animation is over.
   clusters.on("animationend", function () { map.fire("moveend"); });
+  // Leaflet drops a view set while its zoom animation runs (the animation's end restores
+  // its own target): a card opened right after another stayed on the first one. Moves wait
+  // for the animation to end.
+  var zooming = false;
+  map.on("zoomanim", function () { zooming = true; });
+  map.on("zoomend", function () { zooming = false; });
+  function whenStill(move) {
+    if (zooming) { map.once("zoomend", move); } else { move(); }
+  }
   var shapes = L.featureGroup().addTo(map);  // lines and areas of custom types: not clustered
   var drawn = new L.FeatureGroup().addTo(map);
   // the answer to a question: its district or street and a ring round every listed asset,
@@ -243,12 +252,14 @@
       })));
       card.hidden = false;
       var marker = markers[id];
-      if (marker && marker.getLatLng) {
-        // at zoom 18 clusters open up (disableClusteringAtZoom), so the marker is there
-        map.setView(marker.getLatLng(), Math.max(map.getZoom(), 18));
-      } else if (marker) {
-        map.fitBounds(marker.getBounds());
-      }
+      whenStill(function () {
+        if (marker && marker.getLatLng) {
+          // at zoom 18 clusters open up (disableClusteringAtZoom), so the marker is there
+          map.setView(marker.getLatLng(), Math.max(map.getZoom(), 18));
+        } else if (marker) {
+          map.fitBounds(marker.getBounds());
+        }
+      });
       $("card-title").focus();
     }).catch(failed);
   }
@@ -417,7 +428,9 @@
           if (box.isValid()) { bounds.extend(box); }
         });
       });
-      if (bounds.isValid()) { map.fitBounds(bounds, { padding: [30, 30], maxZoom: 18 }); }
+      if (bounds.isValid()) {
+        whenStill(function () { map.fitBounds(bounds, { padding: [30, 30], maxZoom: 18 }); });
+      }
     }).catch(failed);
   }
   $("clear-selection").addEventListener("click", function () {
