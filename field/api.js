@@ -1,6 +1,9 @@
 // Talking to gisapp: the scan card, who is logged in, and writes with the CSRF token.
 // Writes authenticated by the session cookie must carry X-CSRF-Token (from /auth/me); the
 // token is kept on the phone so that the outbox can send while the app is reopened offline.
+// Writes ask for the app's language, in which the server words its refusals.
+
+import { language } from './i18n.js';
 
 const CSRF_KEY = 'gisapp-field.csrf';
 
@@ -40,7 +43,10 @@ export async function write(method, url, { json, form, headers = {} } = {}) {
   for (let attempt = 0; ; attempt += 1) {
     const init = {
       method, credentials: 'same-origin',
-      headers: { Accept: 'application/json', ...headers, 'X-CSRF-Token': token || '' },
+      headers: {
+        Accept: 'application/json', 'Accept-Language': language(), ...headers,
+        'X-CSRF-Token': token || '',
+      },
     };
     if (json !== undefined) {
       init.headers['Content-Type'] = 'application/json';

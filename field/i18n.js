@@ -29,7 +29,11 @@ async function fetchCatalog(code) {
 /** Load the catalog of the chosen (or given) language. The catalogs have the same keys
  * (tests/test_field_app.py checks), so no fallback catalog is loaded. */
 export async function load(code) {
-  if (code) localStorage.setItem(STORE_KEY, code);
+  if (code) {
+    localStorage.setItem(STORE_KEY, code);
+    // the server's pages and messages follow the same choice (as their own switcher does)
+    document.cookie = `gisapp_lang=${code}; path=/; max-age=31536000; SameSite=Lax`;
+  }
   lang = code || wanted();
   catalog = await fetchCatalog(lang);
   document.documentElement.lang = lang;

@@ -48,8 +48,13 @@ async function send(entry) {
   }
 }
 
+/** The server's problems, each in the app's language (``text``; the English ``reason``
+ * from a server that does not translate). */
 function reason(body) {
-  return (body?.detail || []).map((d) => (d.field ? `${d.field}: ${d.reason}` : d.reason)).join('; ');
+  return (body?.detail || []).map((d) => {
+    const said = d.text || d.reason;
+    return d.field ? `${d.field}: ${said}` : said;
+  }).join('; ');
 }
 
 /** Send one entry; returns 'sent', 'kept' (stays, marked) or a reason to stop the run. */

@@ -8,13 +8,17 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gisapp import __version__
+from gisapp import __version__, i18n
 from gisapp.asset_types.router import router as types_router
 from gisapp.assets.router import router as assets_router
 from gisapp.auth.oidc import install_oidc
 from gisapp.auth.router import router as auth_router
 from gisapp.database import (
-    check_app_role, make_engine, make_public_pool, make_read_pool, make_sessionmaker,
+    check_app_role,
+    make_engine,
+    make_public_pool,
+    make_read_pool,
+    make_sessionmaker,
     warn_without_spatial_index,
 )
 from gisapp.errors import install_handlers
@@ -27,17 +31,18 @@ from gisapp.maintenance.router import router as maintenance_router
 from gisapp.municipalities.router import router as municipalities_router
 from gisapp.ogc import install_ogc
 from gisapp.pages import install_pages
-from gisapp.public_maps.router import framing as maps_framing, install_public_maps
+from gisapp.public_maps.router import framing as maps_framing
+from gisapp.public_maps.router import install_public_maps
 from gisapp.public_maps.scheduler import map_scheduler
 from gisapp.security_headers import SecurityHeaders
 from gisapp.settings import Settings, load_settings
 from gisapp.spatial.router import router as spatial_router
+from gisapp.static import install_static
 from gisapp.tags.labels_router import router as labels_router
 from gisapp.tags.router import router as tags_router
 from gisapp.tags.router import scan_router
 from gisapp.tokens.router import router as tokens_router
 from gisapp.users.router import router as users_router
-from gisapp.static import install_static
 
 
 def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> FastAPI:
@@ -77,6 +82,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.translations = i18n.load_all()  # compiled once: pages, errors' texts
     install_handlers(app)
     install_static(app, settings)
     install_field_app(app, settings)

@@ -5,6 +5,12 @@ JSON body of the same shape everywhere::
 
     {"detail": [{"field": "geometry", "reason": "self-intersection at (7.1 49.9)"}],
      "error": "invalid_input"}
+
+A problem raised as a :class:`~gisapp.messages.Message` also carries ``message`` and
+``params``, and every problem gets ``text``: its reason in the language the request asks for
+(the ``gisapp_lang`` cookie, the account, ``Accept-Language``; German by default), which is
+what the field app and the planner map show. ``reason`` stays the English sentence, so
+scripts can rely on it.
 """
 
 from __future__ import annotations
@@ -16,6 +22,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gisapp import i18n
+from gisapp.messages import Message, problem_fields, translated
+
 
 class GisappError(Exception):
     """Base of all domain errors: a machine code, a status and per-field problems."""
@@ -26,27 +35,30 @@ class GisappError(Exception):
 
     def __init__(
         self,
-        message: str,
+        message: str | Message,
         *,
         field: str | None = None,
         extra: dict | None = None,
-        details: list[dict[str, str]] | None = None,
+        details: list[dict[str, Any]] | None = None,
     ):
-        super().__init__(message)
-        self.message = message
+        super().__init__(str(message))
+        #: the English sentence (logs, CLIs, ``reason``)
+        self.message = str(message)
+        self.reason = message
         self.field = field
         self.extra = extra or {}
         self.details = details
 
+    def problems(self) -> list[dict[str, Any]]:
+        """Every problem with its field (when it has one), reason, and message/params."""
+        if self.details:
+            return self.details
+        item = problem_fields(self.reason)
+        return [{"field": self.field, **item} if self.field else item]
+
     def body(self) -> dict[str, Any]:
         """The JSON answer for this error: every problem with its field and reason."""
-        if self.details:
-            items = self.details
-        elif self.field:
-            items = [{"field": self.field, "reason": self.message}]
-        else:
-            items = [{"reason": self.message}]
-        return {"error": self.code, "detail": items, **self.extra}
+        return {"error": self.code, "detail": self.problems(), **self.extra}
 
 
 class InvalidInput(GisappError):
@@ -112,22 +124,33 @@ def _validation_body(exc: RequestValidationError) -> dict[str, Any]:
     return {"error": "invalid_input", "detail": items}
 
 
+def with_texts(body: dict[str, Any], request: Request) -> dict[str, Any]:
+    """The body with each problem's ``text`` in the request's language."""
+    catalogs = getattr(request.app.state, "translations", None)
+    if not catalogs:
+        return body
+    gettext = catalogs[i18n.request_language(request)].gettext
+    body["detail"] = [{**item, "text": translated(item, gettext)} for item in body["detail"]]
+    return body
+
+
 def install_handlers(app: FastAPI) -> None:
     """Register the error table on an app."""
 
     @app.exception_handler(GisappError)
-    async def _domain(_: Request, exc: GisappError) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
+    async def _domain(request: Request, exc: GisappError) -> JSONResponse:
+        return JSONResponse(with_texts(exc.body(), request), status_code=exc.status_code,
+                            headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse(_validation_body(exc), status_code=422)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(with_texts(_validation_body(exc), request), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
         return JSONResponse(
-            {"error": code, "detail": [{"reason": str(exc.detail)}]},
+            with_texts({"error": code, "detail": [{"reason": str(exc.detail)}]}, request),
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
         )

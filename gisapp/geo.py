@@ -20,6 +20,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
 from gisapp.errors import InvalidGeometry, UnknownCRS
+from gisapp.messages import N_, Message
 
 STORAGE_SRID = 4326
 _URI = re.compile(r"^https?://www\.opengis\.net/def/crs/(EPSG|OGC)/[^/]+/([A-Za-z0-9.]+)$")
@@ -45,16 +46,15 @@ def parse_srid(value: str | int | None, field: str = "crs") -> int:
         if authority == "OGC":
             if code.upper() == "CRS84":
                 return STORAGE_SRID
-            raise UnknownCRS(f"unsupported OGC CRS {code!r}", field=field)
+            raise UnknownCRS(Message(N_("unsupported OGC CRS %(code)s"), code=repr(code)),
+                             field=field)
         raw = code
     if raw.upper().startswith("EPSG:"):
         raw = raw[5:]
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
-        raise UnknownCRS(
-            f"{value!r} is not an EPSG code (expected e.g. 25832, EPSG:25832 or an "
-            "http://www.opengis.net/def/crs/EPSG/0/… URI)",
-            field=field,
-        )
+        raise UnknownCRS(Message(
+            N_("%(value)s is not an EPSG code (expected e.g. 25832, EPSG:25832 or an "
+               "http://www.opengis.net/def/crs/EPSG/0/… URI)"), value=repr(value)), field=field)
     srid = int(raw)
     _crs(srid, field)
     return srid
@@ -73,12 +73,12 @@ def _crs(srid: int, field: str = "crs") -> CRS:
     try:
         crs = _known_crs(srid)
     except CRSError:
-        raise UnknownCRS(f"EPSG:{srid} is not a known coordinate reference system", field=field)
+        raise UnknownCRS(Message(N_("EPSG:%(srid)s is not a known coordinate reference system"),
+                                 srid=srid), field=field)
     if not (crs.is_projected or crs.is_geographic) or len(crs.axis_info) != 2:
-        raise UnknownCRS(
-            f"EPSG:{srid} ({crs.name}) is not a horizontal 2-D coordinate reference system",
-            field=field,
-        )
+        raise UnknownCRS(Message(
+            N_("EPSG:%(srid)s (%(name)s) is not a horizontal 2-D coordinate reference system"),
+            srid=srid, name=crs.name), field=field)
     return crs
 
 
@@ -95,7 +95,8 @@ async def ensure_in_postgis(session, srid: int, field: str = "crs") -> None:
         text("SELECT EXISTS (SELECT 1 FROM spatial_ref_sys WHERE srid = :srid)"), {"srid": srid}
     )
     if not found:
-        raise UnknownCRS(f"EPSG:{srid} is not available in this PostGIS", field=field)
+        raise UnknownCRS(Message(N_("EPSG:%(srid)s is not available in this PostGIS"),
+                                 srid=srid), field=field)
     _IN_POSTGIS.add(srid)
 
 
@@ -114,12 +115,13 @@ def check_in_area(geom: BaseGeometry, srid: int, field: str) -> None:
     west, south, east, north = area
     minx, miny, maxx, maxy = geom.bounds
     if minx < west - 2 or maxx > east + 2 or miny < south - 2 or maxy > north + 2:
-        raise InvalidGeometry(
-            f"coordinates land at lon {minx:.4f}, lat {miny:.4f}, outside the area where "
-            f"EPSG:{srid} is used ({west:g}..{east:g} E, {south:g}..{north:g} N); "
-            "are x and y swapped?",
-            field=f"{field}.coordinates",
-        )
+        raise InvalidGeometry(Message(
+            N_("coordinates land at lon %(lon)s, lat %(lat)s, outside the area where "
+               "EPSG:%(srid)s is used (%(west)s..%(east)s E, %(south)s..%(north)s N); "
+               "are x and y swapped?"),
+            lon=f"{minx:.4f}", lat=f"{miny:.4f}", srid=srid, west=f"{west:g}",
+            east=f"{east:g}", south=f"{south:g}", north=f"{north:g}"),
+            field=f"{field}.coordinates")
 
 
 def bbox_to_storage(
@@ -133,7 +135,8 @@ def bbox_to_storage(
     except Exception:  # pyproj raises ProjError; any failure means: not transformable
         out = (math.inf,) * 4
     if not all(math.isfinite(v) for v in out):
-        raise InvalidGeometry(f"this bbox cannot be transformed from EPSG:{srid}", field=field)
+        raise InvalidGeometry(Message(N_("this bbox cannot be transformed from EPSG:%(srid)s"),
+                                      srid=srid), field=field)
     return out
 
 
@@ -158,9 +161,11 @@ def _check_numbers(coords: Any, field: str) -> None:
         if isinstance(item, (list, tuple)):
             stack.extend(item)
         elif isinstance(item, bool) or not isinstance(item, (int, float)):
-            raise InvalidGeometry(f"coordinate {item!r} is not a number", field=field)
+            raise InvalidGeometry(Message(N_("coordinate %(value)s is not a number"),
+                                          value=repr(item)), field=field)
         elif not math.isfinite(item):
-            raise InvalidGeometry(f"coordinate {item!r} is not a finite number", field=field)
+            raise InvalidGeometry(Message(N_("coordinate %(value)s is not a finite number"),
+                                          value=repr(item)), field=field)
 
 
 def parse_geometry(
@@ -173,37 +178,38 @@ def parse_geometry(
     A third coordinate (height) is dropped.
     """
     if not isinstance(geojson, dict):
-        raise InvalidGeometry("a GeoJSON geometry object is required", field=field)
+        raise InvalidGeometry(Message(N_("a GeoJSON geometry object is required")), field=field)
     gtype = geojson.get("type")
     if gtype not in _KIND_OF:
-        raise InvalidGeometry(
-            f"geometry type {gtype!r} is not one of {', '.join(_KIND_OF)}", field=field
-        )
+        raise InvalidGeometry(Message(N_("geometry type %(type)s is not one of %(types)s"),
+                                      type=repr(gtype), types=", ".join(_KIND_OF)), field=field)
     if "coordinates" not in geojson:
-        raise InvalidGeometry("'coordinates' is missing", field=f"{field}.coordinates")
+        raise InvalidGeometry(Message(N_("'coordinates' is missing")),
+                              field=f"{field}.coordinates")
     _check_numbers(geojson["coordinates"], f"{field}.coordinates")
     try:
         geom = shape(geojson)
     except (ValueError, TypeError, IndexError, AttributeError, shapely.errors.GEOSException) as exc:
-        raise InvalidGeometry(f"malformed {gtype}: {exc}", field=f"{field}.coordinates")
+        raise InvalidGeometry(Message(N_("malformed %(type)s: %(detail)s"), type=gtype,
+                                      detail=str(exc)), field=f"{field}.coordinates")
     if geom.is_empty:
-        raise InvalidGeometry("geometry is empty", field=field)
+        raise InvalidGeometry(Message(N_("geometry is empty")), field=field)
     if geom.has_z:
         # GPS fixes and surveys often carry a height; the inventory is 2-D
         geom = shapely.force_2d(geom)
     if srid == STORAGE_SRID:
         _check_lonlat(geom, field)
     if not geom.is_valid:
-        raise InvalidGeometry(f"invalid geometry: {explain_validity(geom)}", field=field)
+        raise InvalidGeometry(Message(N_("invalid geometry: %(detail)s"),
+                                      detail=explain_validity(geom)), field=field)
     if srid != STORAGE_SRID:
         _crs(srid)
         trans = transformer(srid, STORAGE_SRID)
         geom = shapely.transform(geom, lambda xy: _apply(trans, xy))
         if not all(math.isfinite(c) for c in geom.bounds):
-            raise InvalidGeometry(
-                f"coordinates lie outside the area EPSG:{srid} can be transformed from",
-                field=f"{field}.coordinates",
-            )
+            raise InvalidGeometry(Message(
+                N_("coordinates lie outside the area EPSG:%(srid)s can be transformed from"),
+                srid=srid), field=f"{field}.coordinates")
         _check_lonlat(geom, field)
         check_in_area(geom, srid, field)
     return geom
@@ -220,15 +226,13 @@ def _check_lonlat(geom: BaseGeometry, field: str) -> None:
     minx, miny, maxx, maxy = geom.bounds
     if miny < -90 or maxy > 90:
         bad = maxy if maxy > 90 else miny
-        raise InvalidGeometry(
-            f"latitude {bad:g} is outside [-90, 90] (coordinates are lon, lat)",
-            field=f"{field}.coordinates",
-        )
+        raise InvalidGeometry(Message(
+            N_("latitude %(value)s is outside [-90, 90] (coordinates are lon, lat)"),
+            value=f"{bad:g}"), field=f"{field}.coordinates")
     if minx < -180 or maxx > 180:
         bad = maxx if maxx > 180 else minx
-        raise InvalidGeometry(
-            f"longitude {bad:g} is outside [-180, 180]", field=f"{field}.coordinates"
-        )
+        raise InvalidGeometry(Message(N_("longitude %(value)s is outside [-180, 180]"),
+                                      value=f"{bad:g}"), field=f"{field}.coordinates")
 
 
 def geometry_kind(geom: BaseGeometry) -> str:

@@ -84,3 +84,18 @@ def negotiate(*, query: str | None = None, cookie: str | None = None,
         if wish:
             return wish
     return DEFAULT_LANGUAGE
+
+
+def request_language(request) -> str:
+    """The language of a request's answer for people (a page, an error's ``text``): the
+    order of :func:`negotiate`, with the account and the municipality when the request
+    has looked them up (``request.state``)."""
+    principal = getattr(request.state, "principal", None)
+    municipality = getattr(request.state, "municipality", None)
+    return negotiate(
+        query=request.query_params.get("lang"),
+        cookie=request.cookies.get(LANG_COOKIE),
+        user=getattr(principal, "language", None),
+        accept_language=request.headers.get("accept-language"),
+        municipality=getattr(municipality, "default_language", None),
+    )

@@ -35,8 +35,11 @@ class Message:
         return self.text % self.params if self.params else self.text
 
     def fields(self) -> dict[str, Any]:
-        """The members of a problem's JSON: the sentence, and what a page translates."""
-        return {"reason": str(self), "message": self.text, "params": dict(self.params)}
+        """The members of a problem's JSON: the sentence, and what a page translates
+        (parameters that are not JSON scalars, such as a meter's Decimal, as text)."""
+        params = {k: v if v is None or isinstance(v, (str, int, float, bool)) else str(v)
+                  for k, v in self.params.items()}
+        return {"reason": str(self), "message": self.text, "params": params}
 
 
 def problem_fields(reason: str | Message | Mapping[str, Any]) -> dict[str, Any]:

@@ -165,3 +165,64 @@ def test_schema_problems_read_in_german_for_every_keyword_with_a_message():
         assert translated(detail, german) != detail["reason"], detail
         seen.add(next(k for k, (text, _) in _SCHEMA_MESSAGES.items() if text == detail["message"]))
     assert seen == set(_SCHEMA_MESSAGES)
+
+
+async def test_api_problems_carry_their_message_and_a_text_in_the_callers_language(anon):
+    """``reason`` stays English for scripts; ``text`` is the same problem in the language the
+    request asks for (German by default), which the field app and the planner map show."""
+    url = "/api/v1/municipalities/demo/assets"
+    r = await anon.get(url, params={"bbox": "1,2,x"})
+    assert r.status_code == 422
+    (item,) = r.json()["detail"]
+    assert item["field"] == "bbox"
+    assert item["reason"] == "four numbers expected: minx,miny,maxx,maxy"
+    assert item["message"] == item["reason"] and item["params"] == {}
+    assert item["text"] == "vier Zahlen erwartet: minx,miny,maxx,maxy"
+    r = await anon.get(url, params={"bbox": "1,2,x"}, headers={"Accept-Language": "fr-LU, de"})
+    assert r.json()["detail"][0]["text"] == "quatre nombres attendus : minx,miny,maxx,maxy"
+    r = await anon.get(url, params={"bbox": "1,2,x"}, headers={"Accept-Language": "en"})
+    assert r.json()["detail"][0]["text"] == item["reason"]
+    # with parameters: filled into the translation, never translated themselves
+    r = await anon.get(url, params={"crs": "EPSG:99999"})
+    (item,) = r.json()["detail"]
+    assert item["field"] == "crs" and item["params"] == {"srid": 99999}
+    assert item["text"] == "EPSG:99999 ist kein bekanntes Koordinatenreferenzsystem"
+    # a problem without a message (here the router's own 404): its English reason
+    r = await anon.get("/api/v1/no-such-route")
+    (item,) = r.json()["detail"]
+    assert "message" not in item and item["text"] == item["reason"]
+
+
+async def test_the_field_apps_choice_of_language_is_the_servers_too(anon):
+    """The field app sends its language, and its switcher sets the cookie the pages use;
+    the cookie beats the browser's languages, as on the pages."""
+    url = "/api/v1/municipalities/demo/assets"
+    anon.cookies.set("gisapp_lang", "fr")
+    r = await anon.get(url, params={"bbox": "1,2,x"}, headers={"Accept-Language": "de"})
+    assert r.json()["detail"][0]["text"].startswith("quatre nombres")
+
+
+#: modules whose refusals are for programs, not people (OGC clients, CSRF and origin checks,
+#: the field app's own files, the administrators' English CLI); everything else words its
+#: problems as Messages
+_PROGRAM_FACING = {"ogc", "dependencies.py", "field_app.py", "login.py", "errors.py",
+                   "oidc.py", "admin_cli.py"}
+_ERRORS = {"InvalidInput", "InvalidGeometry", "Conflict", "NotFound", "UnknownCRS",
+           "PreconditionRequired", "ReadingNeedsConfirmation", "Forbidden"}
+
+
+def test_services_word_their_problems_as_translatable_messages():
+    """A problem raised with a plain or f-string sentence would reach a German page in
+    English: every domain error a service raises for people is a Message (or passes one on)."""
+    import ast
+
+    plain = []
+    for path in PACKAGE.rglob("*.py"):
+        if _PROGRAM_FACING & set(path.relative_to(PACKAGE).parts):
+            continue
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id in _ERRORS and node.args
+                    and isinstance(node.args[0], (ast.Constant, ast.JoinedStr))):
+                plain.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert plain == []

@@ -187,7 +187,7 @@ async def test_a_refused_person_keeps_what_was_typed(anon):
             "role": "crew", "password": "long-enough-123"}
     r = await anon.post("/admin/demo/users", data=data)
     assert r.status_code == 422
-    assert "this username is taken" in alert_of(r.text)
+    assert "dieser Benutzername ist vergeben" in alert_of(r.text)  # the page's language
     assert 'value="Petra Plan"' in r.text and 'aria-invalid="true"' in r.text
     r = await anon.post("/admin/demo/users", data={**data, "username": "Bad Name",
                                                     "password": "short", "role": ""})
@@ -215,7 +215,7 @@ async def test_role_password_sessions_and_removal(anon, make_client):
     assert r.status_code == 303
     r = await anon.post(f"/admin/demo/users/{uid}/password",
                         data={"csrf_token": token, "password": "short"})
-    assert r.status_code == 422 and "at least 10 characters" in r.text
+    assert r.status_code == 422 and "mindestens 10 Zeichen" in r.text
     assert 'value="short"' in r.text  # kept at that form
     r = await anon.post(f"/admin/demo/users/{uid}/password",
                         data={"csrf_token": token, "password": "new-weber-pass-2"})
@@ -227,7 +227,7 @@ async def test_role_password_sessions_and_removal(anon, make_client):
     me = (await anon.get("/api/v1/auth/me")).json()
     admin_id = {m["username"]: m["id"] for m in (await anon.get(f"{DEMO}/users")).json()}["admin"]
     r = await anon.post(f"/admin/demo/users/{admin_id}/remove", data={"csrf_token": token})
-    assert r.status_code == 422 and "you cannot remove yourself" in r.text
+    assert r.status_code == 422 and "Sie können sich nicht selbst entfernen" in r.text
     assert me["username"] == "admin"
 
 
@@ -258,7 +258,8 @@ async def test_token_form_problems(anon):
     token = await csrf_of(anon, "/admin/demo/tokens")
     r = await anon.post("/admin/demo/tokens", data={
         "csrf_token": token, "name": "old", "role": "crew", "expires_at": "2001-01-01"})
-    assert r.status_code == 422 and "lies in the past" in r.text and 'value="old"' in r.text
+    assert r.status_code == 422 and "liegt in der Vergangenheit" in r.text
+    assert 'value="old"' in r.text
     r = await anon.post("/admin/demo/tokens", data={
         "csrf_token": token, "name": "", "role": "crew", "expires_at": "31.12.2030"})
     assert r.status_code == 422 and "Bitte ein Datum eingeben" in r.text
@@ -327,7 +328,7 @@ async def test_field_builder_problems_keep_every_row(anon, count):
     assert await count("asset_type", "code = 'fire_cistern'") == 0
     r = await anon.post("/admin/demo/types", data={**HYDRANT_FORM, "csrf_token": token,
                                                      "code": "street_light"})
-    assert r.status_code == 422 and "exists already" in alert_of(r.text)
+    assert r.status_code == 422 and "gibt es schon" in alert_of(r.text)
 
 
 # --- settings -------------------------------------------------------------------------
@@ -364,7 +365,7 @@ async def test_settings_problems_are_shown_at_their_field(anon):
     r = await anon.post("/admin/demo/settings", data={
         "csrf_token": token, "working_crs": "EPSG:25832", "default_language": "de"},
         files={"boundary": ("p.geojson", json.dumps(point), "application/json")})
-    assert r.status_code == 422 and "Polygon or MultiPolygon" in r.text
+    assert r.status_code == 422 and "Polygon oder MultiPolygon" in r.text
     r = await anon.post("/admin/demo/settings", data={
         "csrf_token": token, "working_crs": "EPSG:99999999", "default_language": "de"},
         files={"boundary": ("x.geojson", b"not json", "application/json")})

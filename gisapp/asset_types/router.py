@@ -8,6 +8,7 @@ from gisapp.asset_types import service
 from gisapp.asset_types.schemas import AssetTypeCreate, AssetTypeOut, AssetTypePublicOut
 from gisapp.dependencies import AccessDep, ActorDep, Permission, SessionDep
 from gisapp.errors import NotFound
+from gisapp.messages import N_, Message
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}/types", tags=["asset types"])
 
@@ -27,7 +28,7 @@ async def get_type(code: str, session: SessionDep, access: AccessDep):
         found = [t for t in await service.list_public_types(session, access.municipality.id)
                  if t["code"] == code]
         if not found:
-            raise NotFound(f"no asset type {code!r}")
+            raise NotFound(Message(N_("no asset type %(type)s"), type=repr(code)))
         return found[0]
     return await service.get_type(session, access.municipality.id, code)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gisapp.asset_types.schemas import AssetTypeCreate
 from gisapp.errors import Conflict, InvalidInput, NotFound
-from gisapp.messages import N_
+from gisapp.messages import N_, Message
 from gisapp.models import AssetType
 
 BUILTIN_DIR = Path(__file__).parent / "builtin"
@@ -69,8 +69,9 @@ async def get_type(
     found = await session.get(AssetType, (municipality_id, code))
     if found is None:
         if field:
-            raise InvalidInput(f"unknown asset type {code!r}", field=field)
-        raise NotFound(f"no asset type {code!r}")
+            raise InvalidInput(Message(N_("unknown asset type %(type)s"), type=repr(code)),
+                               field=field)
+        raise NotFound(Message(N_("no asset type %(type)s"), type=repr(code)))
     return found
 
 
@@ -80,11 +81,11 @@ def check_attribute_schema(schema: dict[str, Any], field: str = "attribute_schem
         Draft202012Validator.check_schema(schema)
     except SchemaError as exc:
         path = ".".join(str(p) for p in exc.path)
-        raise InvalidInput(
-            f"not a valid JSON Schema: {exc.message}", field=f"{field}.{path}" if path else field
-        )
+        raise InvalidInput(Message(N_("not a valid JSON Schema: %(detail)s"), detail=exc.message),
+                           field=f"{field}.{path}" if path else field)
     if schema.get("type") != "object":
-        raise InvalidInput('the schema must describe an object ("type": "object")', field=field)
+        raise InvalidInput(Message(N_('the schema must describe an object ("type": "object")')),
+                           field=field)
     _check_refs(schema, schema, field)
 
 
@@ -100,8 +101,8 @@ def _check_refs(root: Any, node: Any, path: str) -> None:
     ref = node.get("$ref")
     if ref is not None:
         if not isinstance(ref, str) or not (ref == "#" or ref.startswith("#/")):
-            raise InvalidInput(f"only references inside the schema are allowed, not {ref!r}",
-                               field=f"{path}.$ref")
+            raise InvalidInput(Message(N_("only references inside the schema are allowed, "
+                                          "not %(ref)s"), ref=repr(ref)), field=f"{path}.$ref")
         target = root
         for part in ref[2:].split("/") if ref != "#" else []:
             part = part.replace("~1", "/").replace("~0", "~")
@@ -110,7 +111,8 @@ def _check_refs(root: Any, node: Any, path: str) -> None:
             elif isinstance(target, list) and part.isdigit() and int(part) < len(target):
                 target = target[int(part)]
             else:
-                raise InvalidInput(f"reference {ref!r} points to nothing", field=f"{path}.$ref")
+                raise InvalidInput(Message(N_("reference %(ref)s points to nothing"),
+                                           ref=repr(ref)), field=f"{path}.$ref")
     for key, value in node.items():
         if key != "$ref":
             _check_refs(root, value, f"{path}.{key}")
@@ -122,11 +124,11 @@ async def add_type(
     """Register a municipality's own type; codes are unique within the municipality."""
     check_attribute_schema(data.attribute_schema)
     if data.public_by_default and not data.public_allowed:
-        raise InvalidInput(
-            "a type that may not be public cannot be public by default", field="public_by_default"
-        )
+        raise InvalidInput(Message(N_("a type that may not be public cannot be public by "
+                                      "default")), field="public_by_default")
     if data.code == "meter" or await session.get(AssetType, (municipality_id, data.code)):
-        raise Conflict(f"asset type {data.code!r} exists already", field="code")
+        raise Conflict(Message(N_("asset type %(type)s exists already"), type=repr(data.code)),
+                       field="code")
     row = AssetType(
         municipality_id=municipality_id, builtin=False, created_by=actor, **data.model_dump()
     )

@@ -9,15 +9,20 @@ from fastapi import APIRouter, Header, Query, Request, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
-
 from gisapp import formats, geo
 from gisapp.assets import conflicts, service
 from gisapp.assets.queries import AssetFilter
 from gisapp.assets.schemas import (
-    AssetCreate, AssetOut, AssetPage, AssetUpdate, HistoryEntry, Status,
+    AssetCreate,
+    AssetOut,
+    AssetPage,
+    AssetUpdate,
+    HistoryEntry,
+    Status,
 )
 from gisapp.dependencies import AccessDep, ActorDep, Permission, SessionDep, SettingsDep
 from gisapp.errors import Conflict, InvalidInput
+from gisapp.messages import N_, Message
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}/assets", tags=["assets"])
 
@@ -40,7 +45,8 @@ def _version_from(if_match: str | None, body_version: int | None = None) -> int 
         return body_version
     raw = if_match.strip().removeprefix("W/").strip('"')
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
-        raise InvalidInput(f"{if_match!r} is not a version (expected e.g. \"3\")",
+        raise InvalidInput(Message(N_("%(value)s is not a version (expected e.g. \"3\")"),
+                                   value=repr(if_match)),
                            field="If-Match")
     return int(raw)
 
@@ -59,11 +65,12 @@ def _parse_bbox(bbox: str | None) -> tuple[float, float, float, float] | None:
     try:
         parts = tuple(float(p) for p in bbox.split(","))
     except ValueError:
-        raise InvalidInput("four numbers expected: minx,miny,maxx,maxy", field="bbox")
+        raise InvalidInput(Message(N_("four numbers expected: minx,miny,maxx,maxy")), field="bbox")
     if len(parts) != 4 or not all(map(lambda v: v == v and abs(v) != float("inf"), parts)):
-        raise InvalidInput("four finite numbers expected: minx,miny,maxx,maxy", field="bbox")
+        raise InvalidInput(Message(N_("four finite numbers expected: minx,miny,maxx,maxy")),
+                           field="bbox")
     if parts[0] > parts[2] or parts[1] > parts[3]:
-        raise InvalidInput("min must not exceed max", field="bbox")
+        raise InvalidInput(Message(N_("min must not exceed max")), field="bbox")
     return parts  # type: ignore[return-value]
 
 

@@ -21,6 +21,7 @@ from gisapp.asset_types.service import get_type, validate_attributes
 from gisapp.assets import queries
 from gisapp.assets.schemas import AssetCreate, AssetUpdate
 from gisapp.errors import Conflict, InvalidGeometry, InvalidInput, NotFound, PreconditionRequired
+from gisapp.messages import N_, Message
 from gisapp.models import Asset, AssetHistory, AssetType
 from gisapp.municipalities.schemas import MunicipalityRef
 
@@ -40,7 +41,7 @@ async def get(
     )
     row = (await session.execute(stmt)).first()
     if row is None:
-        raise NotFound("no such asset")
+        raise NotFound(Message(N_("no such asset")))
     return queries.row_to_dict(row)
 
 
@@ -51,7 +52,7 @@ async def list_page(
     """One page of assets in a stable order, and whether another page follows."""
     await geo.ensure_in_postgis(session, srid)
     if not internal and flt.overdue is not None:
-        raise InvalidInput("maintenance state is not public", field="overdue")
+        raise InvalidInput(Message(N_("maintenance state is not public")), field="overdue")
     stmt = queries.with_filter(_select(srid, internal), municipality_id, flt)
     stmt = stmt.order_by(queries.A.c.code, queries.A.c.id).limit(limit + 1).offset(offset)
     rows = [queries.row_to_dict(r) for r in await session.execute(stmt)]
@@ -74,9 +75,9 @@ async def _check_in_boundary(
         {"wkb": geom.wkb, "mid": muni.id},
     )
     if distance > tolerance_m:
-        raise InvalidGeometry(
-            f"lies {distance:.0f} m outside the boundary of {muni.name} "
-            f"(tolerance {tolerance_m:g} m)",
+        raise InvalidGeometry(Message(
+            N_("lies %(metres)s m outside the boundary of %(name)s (tolerance %(tolerance)s m)"),
+            metres=f"{distance:.0f}", name=muni.name, tolerance=f"{tolerance_m:g}"),
             field=field,
         )
 
@@ -84,9 +85,9 @@ async def _check_in_boundary(
 def _check_kind(asset_type: AssetType, geom: BaseGeometry) -> None:
     kind = geo.geometry_kind(geom)
     if kind != asset_type.geometry_kind:
-        raise InvalidGeometry(
-            f"type {asset_type.code!r} takes {asset_type.geometry_kind} geometries, "
-            f"not {geom.geom_type}",
+        raise InvalidGeometry(Message(
+            N_("type %(type)s takes %(kind)s geometries, not %(geometry)s"),
+            type=repr(asset_type.code), kind=asset_type.geometry_kind, geometry=geom.geom_type),
             field="geometry",
         )
 
@@ -108,9 +109,9 @@ async def _check_parent(
     )
     chain = {r[0] for r in ancestors}
     if parent_id not in chain:
-        raise InvalidInput("no such asset in this municipality", field="parent_id")
+        raise InvalidInput(Message(N_("no such asset in this municipality")), field="parent_id")
     if asset_id is not None and asset_id in chain:
-        raise InvalidInput("an asset cannot be mounted on itself or its own child",
+        raise InvalidInput(Message(N_("an asset cannot be mounted on itself or its own child")),
                            field="parent_id")
 
 
@@ -146,12 +147,13 @@ def translate_integrity_error(exc: IntegrityError) -> Exception:
     message = getattr(orig, "message", None) or str(exc.orig)
     if sqlstate == "23505":
         field = "code" if "code" in constraint else "external_id" if "external" in constraint else None
-        return Conflict(f"already taken: {message}", field=field)
+        return Conflict(Message(N_("already taken: %(detail)s"), detail=message), field=field)
     if constraint == "asset_public_allowed":
         return InvalidInput(message, field="public")
     if constraint == "asset_geometry_kind":
         return InvalidGeometry(message, field="geometry")
-    return InvalidInput(f"refused by the database ({constraint or sqlstate}): {message}")
+    return InvalidInput(Message(N_("refused by the database (%(constraint)s): %(detail)s"),
+                                constraint=constraint or sqlstate, detail=message))
 
 
 async def create(
@@ -165,8 +167,8 @@ async def create(
     validate_attributes(asset_type, data.attributes)
     public = asset_type.public_by_default if data.public is None else data.public
     if public and not asset_type.public_allowed:
-        raise InvalidInput(f"assets of type {asset_type.code!r} can never be public",
-                           field="public")
+        raise InvalidInput(Message(N_("assets of type %(type)s can never be public"),
+                                   type=repr(asset_type.code)), field="public")
     if data.parent_id:
         await _check_parent(session, muni.id, data.parent_id)
     await _check_in_boundary(session, muni, geom, tolerance_m)
@@ -187,8 +189,10 @@ async def create(
 def check_fix(accuracy_m: float | None, limit_m: float | None) -> None:
     """A phone's fix must be good enough to place an asset (a 60 m fix moves it 60 m)."""
     if accuracy_m is not None and limit_m is not None and accuracy_m > limit_m:
-        raise InvalidInput(f"the GPS fix (±{accuracy_m:.0f} m) is worse than the {limit_m:g} m "
-                           "allowed; wait for a better fix", field="accuracy_m")
+        raise InvalidInput(Message(N_("the GPS fix (±%(accuracy)s m) is worse than the "
+                                      "%(limit)s m allowed; wait for a better fix"),
+                                   accuracy=f"{accuracy_m:.0f}", limit=f"{limit_m:g}"),
+                           field="accuracy_m")
 
 
 def merge_patch(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
@@ -207,7 +211,7 @@ def merge_patch(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]
 async def _locked(session: AsyncSession, municipality_id: uuid.UUID, asset_id: uuid.UUID) -> Asset:
     asset = await session.get(Asset, (municipality_id, asset_id), with_for_update=True)
     if asset is None:
-        raise NotFound("no such asset")
+        raise NotFound(Message(N_("no such asset")))
     return asset
 
 
@@ -217,15 +221,16 @@ async def _check_version(
     if expected is None:
         if required:
             raise PreconditionRequired(
-                "send the version you are changing (If-Match header or 'version' field)",
+                Message(N_("send the version you are changing (If-Match header or 'version' "
+                           "field)")),
                 field="version",
             )
         return
     if expected != asset.version:
         current = await get(session, asset.municipality_id, asset.id, srid)
-        raise Conflict(
-            f"the asset was changed meanwhile: you sent version {expected}, "
-            f"it is at version {asset.version}",
+        raise Conflict(Message(
+            N_("the asset was changed meanwhile: you sent version %(sent)s, "
+               "it is at version %(current)s"), sent=expected, current=asset.version),
             field="version",
             extra={"current": _jsonable(current)},
         )
@@ -249,7 +254,7 @@ async def update(
     asset_type = await get_type(session, muni.id, asset.type_code)
     for name in ("code", "name", "status", "public"):
         if name in given and getattr(data, name) is None:
-            raise InvalidInput("may not be null", field=name)
+            raise InvalidInput(Message(N_("may not be null")), field=name)
     if "geometry" in given:
         check_fix(data.accuracy_m, max_fix_accuracy_m)
         geom = geo.parse_geometry(data.geometry, srid)
@@ -262,8 +267,8 @@ async def update(
         asset.attributes = merged
     if "public" in given:
         if data.public and not asset_type.public_allowed:
-            raise InvalidInput(f"assets of type {asset_type.code!r} can never be public",
-                               field="public")
+            raise InvalidInput(Message(N_("assets of type %(type)s can never be public"),
+                                       type=repr(asset_type.code)), field="public")
         asset.is_public = data.public
     if "parent_id" in given and data.parent_id is not None:
         await _check_parent(session, muni.id, data.parent_id, asset.id)
@@ -311,4 +316,4 @@ async def ensure_exists(session: AsyncSession, municipality_id: uuid.UUID, asset
         select(Asset.id).where(Asset.municipality_id == municipality_id, Asset.id == asset_id)
     )
     if found is None:
-        raise NotFound("no such asset")
+        raise NotFound(Message(N_("no such asset")))

@@ -6,6 +6,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from gisapp.errors import InvalidInput
+from gisapp.messages import N_, Message
 
 _HASHER = PasswordHasher()
 # Verified against when the account does not exist, so both answers take as long.
@@ -21,9 +22,10 @@ def hash_password(password: str) -> str:
 
 def check_strength(password: str, field: str = "password") -> None:
     if len(password) < MIN_LENGTH:
-        raise InvalidInput(f"at least {MIN_LENGTH} characters", field=field)
+        raise InvalidInput(Message(N_("at least %(num)s characters"), num=MIN_LENGTH),
+                           field=field)
     if len(password) > 1024:
-        raise InvalidInput("at most 1024 characters", field=field)
+        raise InvalidInput(Message(N_("at most 1024 characters")), field=field)
 
 
 def verify_password(stored_hash: str | None, password: str) -> bool:

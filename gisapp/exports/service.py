@@ -24,6 +24,7 @@ from gisapp.errors import InvalidInput
 from gisapp.exports import table
 from gisapp.exports.schemas import ExportRequest
 from gisapp.exports.writers import WRITERS
+from gisapp.messages import N_, Message
 from gisapp.municipalities.schemas import MunicipalityRef
 from gisapp.spatial import filters
 
@@ -51,7 +52,7 @@ async def export(session: AsyncSession, municipality: MunicipalityRef, req: Expo
     await geo.ensure_in_postgis(session, srid, field="output_crs")
     internal = req.fields == "internal"
     if internal and not may_see_internal:
-        raise InvalidInput("internal fields are for staff; ask for fields=public",
+        raise InvalidInput(Message(N_("internal fields are for staff; ask for fields=public")),
                            field="fields")
     res = await filters.resolve(session, municipality.id, req, internal=internal)
     target, bounds = await filters.near_target(session, res)
@@ -62,7 +63,8 @@ async def export(session: AsyncSession, municipality: MunicipalityRef, req: Expo
     stmt = stmt.order_by(A.c.type_code, A.c.code).limit(MAX_ROWS + 1)
     items = [queries.row_to_dict(r) for r in await session.execute(stmt)]
     if len(items) > MAX_ROWS:
-        raise InvalidInput(f"more than {MAX_ROWS} assets; narrow the filter", field="types")
+        raise InvalidInput(Message(N_("more than %(num)s assets; narrow the filter"), num=MAX_ROWS),
+                           field="types")
     columns = table.INTERNAL_COLUMNS if internal else table.PUBLIC_COLUMNS
     writer = WRITERS[req.format]
     stem = f"{municipality.slug}-assets-{date.today().isoformat()}-epsg{srid}"

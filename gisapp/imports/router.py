@@ -16,6 +16,7 @@ from gisapp.imports import service
 from gisapp.imports.mapping import FieldMapping
 from gisapp.imports.schemas import UPLOAD_BODY, CommitRequest, ImportJobOut
 from gisapp.imports.uploads import CHUNK, MB, UploadTooLarge
+from gisapp.messages import N_, Message
 from gisapp.settings import ImportSettings
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}/imports", tags=["imports"])
@@ -28,9 +29,9 @@ def mapping_from(values: dict[str, Any]) -> FieldMapping:
     try:
         data = json.loads(raw) if isinstance(raw, str) else raw
     except ValueError as exc:
-        raise InvalidInput(f"not JSON: {exc}", field="mapping")
+        raise InvalidInput(Message(N_("not JSON: %(detail)s"), detail=str(exc)), field="mapping")
     if not isinstance(data, dict):
-        raise InvalidInput("must be a JSON object", field="mapping")
+        raise InvalidInput(Message(N_("must be a JSON object")), field="mapping")
     for key in ("type", "crs", "layer"):
         if values.get(key):
             data[key] = values[key]
@@ -44,7 +45,8 @@ def mapping_from(values: dict[str, Any]) -> FieldMapping:
 async def read_upload(upload: Any, limits: ImportSettings) -> bytes:
     """The uploaded file's bytes, refused past the size limit."""
     if not isinstance(upload, UploadFile):
-        raise InvalidInput("send the file as multipart/form-data field 'file'", field="file")
+        raise InvalidInput(Message(N_("send the file as multipart/form-data field 'file'")),
+                           field="file")
     limit = int(limits.max_upload_mb * MB)
     chunks, size = [], 0
     while chunk := await upload.read(CHUNK):
@@ -61,7 +63,8 @@ async def form_upload(request: Request, limits: ImportSettings) -> tuple[bytes, 
     if declared.isdigit() and int(declared) > limits.max_upload_mb * MB + FORM_OVERHEAD:
         raise UploadTooLarge(f"the file is larger than {limits.max_upload_mb:g} MB")
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        raise InvalidInput("send multipart/form-data with the file in the field 'file'",
+        raise InvalidInput(Message(N_("send multipart/form-data with the file in the field "
+                                      "'file'")),
                            field="file")
     form = await request.form(max_files=1, max_fields=20)
     upload = form.get("file")

@@ -26,8 +26,15 @@ from gisapp.imports.mapping import FieldMapping, generic
 from gisapp.imports.presets import PRESETS
 from gisapp.imports.source import READERS, SourceTable
 from gisapp.imports.uploads import (
-    UploadRejected, UploadTooLarge, copy_file, place, save_bytes, sniff, workspace,
+    UploadRejected,
+    UploadTooLarge,
+    copy_file,
+    place,
+    save_bytes,
+    sniff,
+    workspace,
 )
+from gisapp.messages import N_, Message, problem_fields
 from gisapp.models import AssetType, ImportJob
 from gisapp.municipalities.schemas import MunicipalityRef
 from gisapp.settings import Settings
@@ -105,11 +112,12 @@ def _refuse_errors(checked: Checked, skip_invalid: bool) -> None:
     plan = checked.plan
     if plan.error_count and not skip_invalid:
         listed = [p for p in plan.problems if p["severity"] == "error"][:50]
-        raise InvalidInput(
-            f"{plan.error_count} rows have errors; fix the file, or import the "
-            f"{int(plan.ok.sum())} good rows and leave these out (skip_invalid)",
-            field="file", details=[{"field": f"row {p['row']}: {p['field']}",
-                                    "reason": p["reason"]} for p in listed])
+        raise InvalidInput(Message(
+            N_("%(errors)s rows have errors; fix the file, or import the %(good)s good rows "
+               "and leave these out (skip_invalid)"),
+            errors=plan.error_count, good=int(plan.ok.sum())),
+            field="file", details=[{**problem_fields(p), "field": f"row {p['row']}: {p['field']}"}
+                                   for p in listed])
 
 
 async def import_file(session: AsyncSession, muni: MunicipalityRef, source: Path,
@@ -157,7 +165,7 @@ async def get_job(session: AsyncSession, mid: uuid.UUID, job_id: uuid.UUID,
                   lock: bool = False) -> ImportJob:
     job = await session.get(ImportJob, (mid, job_id), with_for_update=lock)
     if job is None:
-        raise NotFound("no such import")
+        raise NotFound(Message(N_("no such import")))
     return job
 
 
@@ -172,7 +180,7 @@ async def commit(session: AsyncSession, muni: MunicipalityRef, job_id: uuid.UUID
     """Check the kept upload again (the inventory may have changed) and write it."""
     job = await get_job(session, muni.id, job_id, lock=True)
     if job.status != "checked" or job.upload is None:
-        raise Conflict("this import was committed already", field="status")
+        raise Conflict(Message(N_("this import was committed already")), field="status")
     mapping = FieldMapping(**job.options.get("mapping", {}))
     with workspace(settings.imports) as folder:
         path = save_bytes(folder, job.upload, settings.imports)

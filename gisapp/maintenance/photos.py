@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gisapp.errors import Conflict, InvalidInput, NotFound
+from gisapp.messages import N_, Message
 from gisapp.models import MaintenanceRecord, Photo
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -38,15 +39,17 @@ async def add(session: AsyncSession, municipality_id: uuid.UUID, record_id: uuid
     """Store a photo of a record; returns it and whether it was new (False: a replay)."""
     if client_id and (found := await _by_client_id(session, municipality_id, client_id)):
         if found.record_id != record_id:
-            raise Conflict("this client_id was used for another record", field="client_id")
+            raise Conflict(Message(N_("this client_id was used for another record")),
+                           field="client_id")
         return found, False
     if not await session.get(MaintenanceRecord, (municipality_id, record_id)):
-        raise NotFound("no such maintenance record")
+        raise NotFound(Message(N_("no such maintenance record")))
     if len(data) > MAX_BYTES:
-        raise InvalidInput(f"larger than {MAX_BYTES // 1024 // 1024} MB", field="file")
+        raise InvalidInput(Message(N_("larger than %(num)s MB"), num=MAX_BYTES // 1024 // 1024),
+                           field="file")
     content_type = sniff(data)
     if content_type is None:
-        raise InvalidInput("not a JPEG, PNG or WebP image", field="file")
+        raise InvalidInput(Message(N_("not a JPEG, PNG or WebP image")), field="file")
     photo = Photo(municipality_id=municipality_id, id=uuid.uuid4(), record_id=record_id,
                   client_id=client_id, content_type=content_type, size=len(data),
                   sha256=hashlib.sha256(data).hexdigest(), data=data, created_by=actor)
@@ -74,5 +77,5 @@ async def list_for_record(session: AsyncSession, municipality_id: uuid.UUID,
 async def get(session: AsyncSession, municipality_id: uuid.UUID, photo_id: uuid.UUID) -> Photo:
     photo = await session.get(Photo, (municipality_id, photo_id))
     if photo is None:
-        raise NotFound("no such photo")
+        raise NotFound(Message(N_("no such photo")))
     return photo

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gisapp.errors import GisappError
+from gisapp.messages import N_, Message
 from gisapp.models import MaintenanceRecord
 
 # A reading more than this many times the usual consumption for the elapsed time asks.
@@ -38,8 +39,9 @@ async def check(session: AsyncSession, municipality_id: uuid.UUID, asset_id: uui
     last_value, last_at = rows[0]
     last = {"reading_value": str(last_value), "performed_at": last_at.isoformat()}
     if value < last_value:
-        raise ReadingNeedsConfirmation(
-            f"{value} is lower than the last reading {last_value} of {last_at:%Y-%m-%d}",
+        raise ReadingNeedsConfirmation(Message(
+            N_("%(value)s is lower than the last reading %(last)s of %(date)s"),
+            value=value, last=last_value, date=f"{last_at:%Y-%m-%d}"),
             field="reading_value", extra={"last_reading": last})
     if len(rows) < 3:
         return
@@ -48,6 +50,7 @@ async def check(session: AsyncSession, municipality_id: uuid.UUID, asset_id: uui
     daily = (last_value - first_value) / Decimal(span_days)
     days = Decimal(max((at - last_at).total_seconds() / 86400, 1))
     if daily > 0 and value - last_value > JUMP_FACTOR * daily * days:
-        raise ReadingNeedsConfirmation(
-            f"{value - last_value} more in {days:.0f} days; usually about "
-            f"{daily * days:.0f}", field="reading_value", extra={"last_reading": last})
+        raise ReadingNeedsConfirmation(Message(
+            N_("%(more)s more in %(days)s days; usually about %(usual)s"),
+            more=value - last_value, days=f"{days:.0f}", usual=f"{daily * days:.0f}"),
+            field="reading_value", extra={"last_reading": last})

@@ -20,6 +20,7 @@ from gisapp.assets.service import ensure_exists
 from gisapp.errors import Conflict, InvalidInput
 from gisapp.maintenance import readings
 from gisapp.maintenance.schemas import MaintenanceCreate
+from gisapp.messages import N_, Message
 from gisapp.models import MaintenanceRecord
 
 # A record dated ahead of the server's clock by more than this is a typo, not clock skew.
@@ -37,7 +38,7 @@ async def _by_client_id(session: AsyncSession, municipality_id: uuid.UUID,
 
 def _replayed(found: MaintenanceRecord, asset_id: uuid.UUID) -> MaintenanceRecord:
     if found.asset_id != asset_id:
-        raise Conflict("this client_id was used for another asset", field="client_id")
+        raise Conflict(Message(N_("this client_id was used for another asset")), field="client_id")
     return found
 
 
@@ -63,16 +64,15 @@ async def add(
     now = datetime.now(UTC)
     performed_at = data.performed_at or now
     if performed_at.tzinfo is None:
-        raise InvalidInput("needs a time zone, e.g. 2026-05-04T09:30:00+02:00",
+        raise InvalidInput(Message(N_("needs a time zone, e.g. 2026-05-04T09:30:00+02:00")),
                            field="performed_at")
     if performed_at > now + FUTURE_SLACK:
-        raise InvalidInput("lies in the future", field="performed_at")
+        raise InvalidInput(Message(N_("lies in the future")), field="performed_at")
     if performed_at < EARLIEST:
-        raise InvalidInput("lies before 1900", field="performed_at")
+        raise InvalidInput(Message(N_("lies before 1900")), field="performed_at")
     if (data.kind == "meter_reading") != (data.reading_value is not None):
-        raise InvalidInput(
-            "a meter reading needs reading_value; other kinds take none", field="reading_value"
-        )
+        raise InvalidInput(Message(N_("a meter reading needs reading_value; other kinds take "
+                                      "none")), field="reading_value")
     if data.reading_value is not None and not data.confirm_reading:
         await readings.check(session, municipality_id, asset_id, data.reading_value,
                              performed_at)

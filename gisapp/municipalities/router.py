@@ -6,6 +6,7 @@ from fastapi import APIRouter, status
 
 from gisapp.auth.principal import Forbidden, Unauthenticated
 from gisapp.dependencies import ActorDep, Permission, PrincipalDep, SessionDep
+from gisapp.messages import N_, Message
 from gisapp.municipalities import service
 from gisapp.municipalities.schemas import (
     MunicipalityCreate, MunicipalityOut, MunicipalityUpdate,
@@ -40,6 +41,6 @@ async def create_municipality(data: MunicipalityCreate, session: SessionDep, act
     if principal.kind == "anonymous":
         raise Unauthenticated("log in first")
     if not principal.is_superuser:
-        raise Forbidden("only an installation administrator adds municipalities")
+        raise Forbidden(Message(N_("only an installation administrator adds municipalities")))
     await service.create(session, data, actor, admin_user_id=principal.user_id)
     return await service.get(session, data.slug)

@@ -12,11 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gisapp import geo
 from gisapp.asset_types.service import seed_builtin_types
-from gisapp.errors import Conflict, InvalidGeometry, InvalidInput, NotFound
 from gisapp.database import set_municipality
+from gisapp.errors import Conflict, InvalidGeometry, InvalidInput, NotFound
+from gisapp.messages import N_, Message
 from gisapp.models import Membership, Municipality
 from gisapp.municipalities.schemas import (
-    MunicipalityCreate, MunicipalityRef, MunicipalityUpdate,
+    MunicipalityCreate,
+    MunicipalityRef,
+    MunicipalityUpdate,
 )
 
 
@@ -31,7 +34,7 @@ async def get_ref(session: AsyncSession, slug: str) -> MunicipalityRef:
         )
     ).first()
     if row is None:
-        raise NotFound(f"no municipality {slug!r}")
+        raise NotFound(Message(N_("no municipality %(slug)s"), slug=repr(slug)))
     return MunicipalityRef(*row)
 
 
@@ -58,7 +61,7 @@ def _as_out(row) -> dict:
 async def get(session: AsyncSession, slug: str) -> dict:
     row = (await session.execute(select(*_out_columns()).where(Municipality.slug == slug))).first()
     if row is None:
-        raise NotFound(f"no municipality {slug!r}")
+        raise NotFound(Message(N_("no municipality %(slug)s"), slug=repr(slug)))
     return _as_out(row)
 
 
@@ -74,8 +77,9 @@ def _unwrap_feature(value: dict, field: str) -> tuple[dict | None, str]:
         features = value.get("features")
         if not isinstance(features, list) or len(features) != 1:
             found = len(features) if isinstance(features, list) else 0
-            raise InvalidGeometry(f"expected a FeatureCollection with exactly one feature, "
-                                  f"this one has {found}", field=f"{field}.features")
+            raise InvalidGeometry(Message(N_("expected a FeatureCollection with exactly one "
+                                             "feature, this one has %(count)s"), count=found),
+                                  field=f"{field}.features")
         value, field = features[0], f"{field}.features.0"
     if isinstance(value, dict) and value.get("type") == "Feature":
         return value.get("geometry"), f"{field}.geometry"
@@ -90,7 +94,7 @@ def parse_boundary(value: dict, crs: str | int | None, field: str = "boundary"):
     if shape.geom_type == "Polygon":
         shape = MultiPolygon([shape])
     if shape.geom_type != "MultiPolygon":
-        raise InvalidGeometry("a boundary is a Polygon or MultiPolygon", field=where)
+        raise InvalidGeometry(Message(N_("a boundary is a Polygon or MultiPolygon")), field=where)
     return from_shape(shape, srid=geo.STORAGE_SRID)
 
 
@@ -104,7 +108,8 @@ async def update_settings(session: AsyncSession, municipality: MunicipalityRef,
     values: dict = {}
     if data.working_crs is not None:
         if not str(data.working_crs).strip():
-            raise InvalidInput("an EPSG code is required, e.g. 25832", field="working_crs")
+            raise InvalidInput(Message(N_("an EPSG code is required, e.g. 25832")),
+                               field="working_crs")
         srid = geo.parse_srid(data.working_crs, field="working_crs")
         await geo.ensure_in_postgis(session, srid, field="working_crs")
         values["working_crs"] = srid
@@ -113,13 +118,14 @@ async def update_settings(session: AsyncSession, municipality: MunicipalityRef,
     if data.boundary is not None:
         values["boundary"] = parse_boundary(data.boundary, data.boundary_crs)
     elif data.boundary_crs:
-        raise InvalidInput("a boundary CRS needs a boundary", field="boundary_crs")
+        raise InvalidInput(Message(N_("a boundary CRS needs a boundary")), field="boundary_crs")
     if not values:
         return
     result = await session.execute(
         update(Municipality).where(Municipality.id == municipality.id).values(**values))
     if result.rowcount != 1:
-        raise NotFound(f"no municipality {municipality.slug!r}")
+        raise NotFound(Message(N_("no municipality %(slug)s"),
+                               slug=repr(municipality.slug)))
 
 
 async def create(session: AsyncSession, data: MunicipalityCreate, actor: str | None,
@@ -130,7 +136,8 @@ async def create(session: AsyncSession, data: MunicipalityCreate, actor: str | N
     if data.boundary is not None:
         boundary = parse_boundary(data.boundary, data.boundary_crs)
     if await session.scalar(select(Municipality.id).where(Municipality.slug == data.slug)):
-        raise Conflict(f"municipality {data.slug!r} exists already", field="slug")
+        raise Conflict(Message(N_("municipality %(slug)s exists already"), slug=repr(data.slug)),
+                       field="slug")
     row = Municipality(
         slug=data.slug, name=data.name, working_crs=data.working_crs,
         default_language=data.default_language, boundary=boundary, created_by=actor,

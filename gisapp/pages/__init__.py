@@ -8,9 +8,15 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from gisapp import i18n
 from gisapp.pages import (
-    admin, admin_settings, admin_tokens, admin_types, admin_users, home, imports, login,
+    admin,
+    admin_settings,
+    admin_tokens,
+    admin_types,
+    admin_users,
+    home,
+    imports,
+    login,
     planner_map,
 )
 from gisapp.pages.errors import install_page_errors
@@ -18,8 +24,8 @@ from gisapp.pages.templating import Pages
 
 
 def install_pages(app: FastAPI) -> None:
-    """Add the pages to an app; the catalogs are compiled here, once."""
-    app.state.pages = Pages(i18n.load_all())
+    """Add the pages to an app, with the catalogs :func:`gisapp.app.create_app` compiled."""
+    app.state.pages = Pages(app.state.translations)
     install_page_errors(app)
     for module in (home, login, admin, admin_users, admin_tokens, admin_types, admin_settings,
                    planner_map, imports):

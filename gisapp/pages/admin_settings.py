@@ -85,7 +85,7 @@ async def save_settings(request: Request, session: SessionDep, access: Admin):
         async with session.begin_nested():
             await service.update_settings(session, access.municipality, data)
     except GisappError as exc:
-        errors = domain_errors(exc)
+        errors = domain_errors(exc, _)
         if boundary is not None and errors:
             errors.setdefault("boundary", _("Please choose the file again."))
         return await _page(request, session, access, status=status_of(exc), values=values,

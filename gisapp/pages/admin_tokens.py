@@ -70,7 +70,7 @@ async def create_token(request: Request, session: SessionDep, access: Admin, act
             token, secret = await service.create(session, access.municipality.id, data, actor)
     except GisappError as exc:
         return await _page(request, session, access, status=status_of(exc), values=values,
-                           errors=domain_errors(exc))
+                           errors=domain_errors(exc, gettext(request)))
     return await _page(request, session, access, status=201,
                        created={"name": token.name, "role": token.role, "secret": secret})
 

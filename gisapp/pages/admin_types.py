@@ -82,5 +82,5 @@ async def add_type(request: Request, session: SessionDep, access: Admin, actor: 
             await service.add_type(session, access.municipality.id, data, actor)
     except GisappError as exc:
         return await _page(request, session, access, status=status_of(exc), values=values,
-                           rows=rows, errors=domain_errors(exc))
+                           rows=rows, errors=domain_errors(exc, gettext(request)))
     return done(access, "types", done="added", who=data.code)

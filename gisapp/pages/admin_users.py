@@ -64,7 +64,7 @@ async def add_member(request: Request, session: SessionDep, access: Admin, actor
             await service.add_member(session, access.municipality.id, data, actor)
     except GisappError as exc:
         return await _page(request, session, access, status=status_of(exc), values=values,
-                           errors=domain_errors(exc))
+                           errors=domain_errors(exc, gettext(request)))
     return done(access, "users", done="added", who=data.username)
 
 
@@ -81,7 +81,8 @@ async def _row_action(request: Request, session: AsyncSession, access: Access,
             status = 422
             message = next(iter(validation_errors(exc, gettext(request)).values()))
         else:
-            status, message = status_of(exc), exc.message
+            status = status_of(exc)
+            message = next(iter(domain_errors(exc, gettext(request)).values()))
         return await _page(request, session, access, status=status, row_error={
             "user": str(user_id), "action": action, "message": message,
             "typed": values_of(await request.form())})

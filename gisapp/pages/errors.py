@@ -22,7 +22,8 @@ from starlette.responses import Response
 from gisapp.auth.principal import Forbidden, Unauthenticated
 from gisapp.dependencies import CSRF_HEADER
 from gisapp.errors import GisappError, NotFound
-from gisapp.pages.templating import render
+from gisapp.messages import translated
+from gisapp.pages.templating import gettext, render
 
 
 class PageRoute(APIRoute):
@@ -75,8 +76,10 @@ def error_page(request: Request, exc: GisappError) -> Response:
     elif isinstance(exc, Forbidden):
         kind = "csrf" if exc.field in (CSRF_HEADER, "Origin") else "forbidden"
     headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() != "www-authenticate"}
+    reason = translated(exc.problems()[0], gettext(request))
     return render(request, "error.html", {"kind": kind, "status": exc.status_code,
-                                          "reason": exc.message},
+                                          "reason": reason,
+                                          "reason_in_english": reason == exc.message},
                   status_code=exc.status_code, headers=headers)
 
 
@@ -96,7 +99,8 @@ def install_page_errors(app: FastAPI) -> None:
             status = exc.status_code
             kind = "not_found" if status == 404 else "error"
             return render(request, "error.html",
-                          {"kind": kind, "status": status, "reason": str(exc.detail)},
+                          {"kind": kind, "status": status, "reason": str(exc.detail),
+                           "reason_in_english": True},
                           status_code=status, headers=getattr(exc, "headers", None))
 
         app.add_exception_handler(exc_class, handler)

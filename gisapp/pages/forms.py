@@ -1,8 +1,8 @@
 """Form posts on pages: what was typed, and the problems with it, per field.
 
 A form with problems is shown again with everything the person typed and each problem next
-to its field. Problems found by the services keep their (English) reasons for now; the
-ones the schemas find get a translated sentence from :func:`validation_errors`.
+to its field, in the page's language: the services' problems from their messages
+(:mod:`gisapp.messages`), the schemas' from :func:`validation_errors`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from gisapp.errors import Conflict, GisappError, InvalidInput
+from gisapp.messages import translated
 
 Gettext = Callable[[str], str]
 
@@ -29,12 +30,11 @@ def field_of(path: str | None) -> str:
     return (path or "form").split(".")[0] or "form"
 
 
-def domain_errors(exc: GisappError) -> dict[str, str]:
-    """A service's problems by form field, the first one per field."""
-    items = exc.details or [{"field": exc.field, "reason": exc.message}]
+def domain_errors(exc: GisappError, _: Gettext) -> dict[str, str]:
+    """A service's problems by form field, the first one per field, in the page's language."""
     errors: dict[str, str] = {}
-    for item in items:
-        errors.setdefault(field_of(item.get("field")), item.get("reason", exc.message))
+    for item in exc.problems():
+        errors.setdefault(field_of(item.get("field")), translated(item, _))
     return errors
 
 

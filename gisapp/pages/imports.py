@@ -21,7 +21,7 @@ from gisapp.imports.router import form_upload, mapping_from
 from gisapp.pages.admin import admin_page
 from gisapp.pages.errors import page_router
 from gisapp.pages.forms import domain_errors, status_of
-from gisapp.pages.templating import page_language, render
+from gisapp.pages.templating import gettext, page_language, render
 
 router = page_router()
 Planner = admin_page("data.import")
@@ -70,7 +70,7 @@ async def upload(request: Request, session: SessionDep, access: Planner, actor: 
                                         settings, actor)
     except GisappError as exc:
         return await _page(request, session, access, status=status_of(exc), values=values,
-                           errors=domain_errors(exc))
+                           errors=domain_errors(exc, gettext(request)))
     return RedirectResponse(_url(access, f"/{job.id}"), status_code=303)
 
 
@@ -112,5 +112,5 @@ async def commit(request: Request, job_id: uuid.UUID, session: SessionDep, acces
                                  skip_invalid=form.get("skip_invalid") == "on")
     except GisappError as exc:
         return await _report(request, session, access, job_id, status=status_of(exc),
-                             errors=domain_errors(exc))
+                             errors=domain_errors(exc, gettext(request)))
     return RedirectResponse(_url(access, f"/{job_id}?done=committed"), status_code=303)

@@ -22,8 +22,8 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from gisapp import i18n
-from gisapp.messages import N_, translated  # noqa: F401 - pages import N_ from here
 from gisapp.auth.principal import Principal
+from gisapp.messages import N_, translated  # noqa: F401 - pages import N_ from here
 from gisapp.static import OWN_DIR, OWN_PREFIX
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -33,17 +33,8 @@ ROLE_LABELS = {"admin": N_("Administrator"), "planner": N_("Planner"), "crew": N
 GEOMETRY_LABELS = {"point": N_("Point"), "line": N_("Line"), "polygon": N_("Area")}
 
 
-def page_language(request: Request) -> str:
-    """The language of this request's page (see :mod:`gisapp.i18n` for the order)."""
-    principal: Principal | None = getattr(request.state, "principal", None)
-    municipality = getattr(request.state, "municipality", None)
-    return i18n.negotiate(
-        query=request.query_params.get("lang"),
-        cookie=request.cookies.get(i18n.LANG_COOKIE),
-        user=principal.language if principal else None,
-        accept_language=request.headers.get("accept-language"),
-        municipality=municipality.default_language if municipality else None,
-    )
+#: The language of this request's page (see :mod:`gisapp.i18n` for the order).
+page_language = i18n.request_language
 
 
 def gettext(request: Request) -> Callable[[str], str]:

@@ -22,6 +22,7 @@ from sqlalchemy.sql import ColumnElement, Select
 from gisapp import geo
 from gisapp.assets.queries import A, AssetFilter, with_filter
 from gisapp.errors import GisappError, InvalidGeometry, InvalidInput
+from gisapp.messages import N_, Message, problem_fields
 from gisapp.models import AssetType, District, Street, Tag
 from gisapp.spatial.schemas import SpatialFilter
 
@@ -74,7 +75,8 @@ def within_metres(target, bounds, metres: float) -> ColumnElement[bool]:
 def parse_kind(value, srid: int, field: str, kinds: tuple[str, ...]) -> BaseGeometry:
     geom = geo.parse_geometry(value, srid, field=field)
     if geom.geom_type not in kinds:
-        raise InvalidGeometry(f"a {' or '.join(kinds)} is required, not {geom.geom_type}",
+        raise InvalidGeometry(Message(N_("a %(kinds)s is required, not %(geometry)s"),
+                                      kinds=" or ".join(kinds), geometry=geom.geom_type),
                               field=field)
     return geom
 
@@ -101,12 +103,14 @@ async def resolve(session: AsyncSession, municipality_id: uuid.UUID, flt: Spatia
     if not internal:
         for name in ("overdue", "untagged"):
             if getattr(flt, name) is not None:
-                problems.append({"field": name, "reason": "maintenance and label state are "
-                                 "not public; log in or send an API token"})
+                problems.append(_problem(name, Message(N_(
+                    "maintenance and label state are not public; log in or send an API "
+                    "token"))))
     if flt.types:
         known = set(await session.scalars(select(AssetType.code).where(
             AssetType.municipality_id == municipality_id, AssetType.code.in_(flt.types))))
-        problems.extend({"field": f"types.{i}", "reason": f"no asset type {code!r} here"}
+        problems.extend(_problem(f"types.{i}", Message(N_("no asset type %(type)s here"),
+                                                        type=repr(code)))
                         for i, code in enumerate(flt.types) if code not in known)
     out = Resolved(srid=srid or geo.STORAGE_SRID, internal=internal, untagged=flt.untagged,
                    ids=flt.ids,
@@ -119,8 +123,11 @@ async def resolve(session: AsyncSession, municipality_id: uuid.UUID, flt: Spatia
             District.municipality_id == municipality_id, District.name == flt.district))
         if out.district_id is None:
             names = await district_names(session, municipality_id)
-            problems.append({"field": "district", "reason": f"no district {flt.district!r} "
-                             f"(there are: {', '.join(names) or 'none'})"})
+            problems.append(_problem("district", Message(
+                N_("no district %(name)s (there are: %(names)s)"), name=repr(flt.district),
+                names=", ".join(names)) if names else Message(
+                N_("no district %(name)s; this municipality has none"),
+                name=repr(flt.district))))
     if flt.near is not None:
         await _resolve_near(session, municipality_id, flt, srid, out, problems, collect)
     if problems:
@@ -128,17 +135,22 @@ async def resolve(session: AsyncSession, municipality_id: uuid.UUID, flt: Spatia
     return out
 
 
+def _problem(field: str, reason: Message) -> dict:
+    return {"field": field, **problem_fields(reason)}
+
+
 async def _resolve_near(session, municipality_id, flt, srid, out, problems, collect) -> None:
     near = flt.near
     if (near.geometry is None) == (near.street is None):
-        problems.append({"field": "near", "reason": "give either a geometry or a street"})
+        problems.append(_problem("near", Message(N_("give either a geometry or a street"))))
         return
     out.distance_m = near.distance_m
     if near.street is not None:
         out.near_street_id = await session.scalar(select(Street.id).where(
             Street.municipality_id == municipality_id, Street.name == near.street))
         if out.near_street_id is None:
-            problems.append({"field": "near.street", "reason": f"no street {near.street!r}"})
+            problems.append(_problem("near.street", Message(N_("no street %(name)s"),
+                                                            name=repr(near.street))))
     elif srid is not None:
         out.near = collect(parse_kind, near.geometry, srid, "near.geometry", _NEAR_KINDS)
 

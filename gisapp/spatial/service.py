@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gisapp.assets import queries
 from gisapp.assets.queries import A, T
 from gisapp.errors import InvalidInput
+from gisapp.messages import N_, Message
 from gisapp.models import District
 from gisapp.settings import EnergySettings
 from gisapp.spatial import energy, filters
@@ -60,7 +61,8 @@ async def _nearest(session: AsyncSession, municipality_id: uuid.UUID, req: Searc
     assets within that radius by their distance on the ellipsoid.
     """
     if req.offset:
-        raise InvalidInput("nearest answers one page; leave offset at 0", field="offset")
+        raise InvalidInput(Message(N_("nearest answers one page; leave offset at 0")),
+                           field="offset")
     point = filters.parse_kind(req.nearest.point, res.srid, "nearest.point", ("Point",))
     target, bounds = await filters.near_target(session, res)
     here = filters.wkb_geom(point)

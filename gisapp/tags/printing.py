@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gisapp import geo
 from gisapp.errors import InvalidInput
 from gisapp.i18n import load_translations
+from gisapp.messages import N_, Message
 from gisapp.models import Asset, AssetType, Municipality, Street, Tag
 from gisapp.tags import service
 from gisapp.tags.labels import LAYOUTS, LabelSpec, get_layout, render_labels
@@ -63,7 +64,8 @@ async def _assets(session: AsyncSession, municipality_id: uuid.UUID, batch: Batc
         street_id = await session.scalar(select(Street.id).where(
             Street.municipality_id == municipality_id, Street.name == batch.street))
         if street_id is None:
-            raise InvalidInput(f"no street {batch.street!r}", field="street")
+            raise InvalidInput(Message(N_("no street %(name)s"), name=repr(batch.street)),
+                               field="street")
         line = select(Street.geom).where(Street.municipality_id == municipality_id,
                                          Street.id == street_id).scalar_subquery()
         stmt = stmt.where(func.ST_DWithin(cast(Asset.geom, Geography), cast(line, Geography),
@@ -71,7 +73,7 @@ async def _assets(session: AsyncSession, municipality_id: uuid.UUID, batch: Batc
     if batch.area:
         shape = geo.parse_geometry(batch.area, geo.STORAGE_SRID, field="area")
         if shape.geom_type not in ("Polygon", "MultiPolygon"):
-            raise InvalidInput("a Polygon or MultiPolygon", field="area")
+            raise InvalidInput(Message(N_("a Polygon or MultiPolygon")), field="area")
         stmt = stmt.where(func.ST_Intersects(Asset.geom, func.ST_GeomFromText(shape.wkt, 4326)))
     if batch.untagged:
         has_tag = select(Tag.id).where(and_(Tag.municipality_id == Asset.municipality_id,
@@ -84,16 +86,18 @@ async def build(session: AsyncSession, municipality_id: uuid.UUID, batch: Batch,
                 base_url: str, actor: str | None) -> tuple[bytes, int]:
     """The PDF and the number of labels. Assets without an active QR tag get one now."""
     if batch.layout not in LAYOUTS:
-        raise InvalidInput(f"unknown layout; one of {', '.join(LAYOUTS)}", field="layout")
+        raise InvalidInput(Message(N_("unknown layout; one of %(layouts)s"),
+                                   layouts=", ".join(LAYOUTS)), field="layout")
     per_page = get_layout(batch.layout).per_page
     if not 0 <= batch.skip < per_page:
-        raise InvalidInput(f"between 0 and {per_page - 1} on this layout", field="skip")
+        raise InvalidInput(Message(N_("between 0 and %(num)s on this layout"), num=per_page - 1),
+                           field="skip")
     muni = await session.get(Municipality, municipality_id)
     gettext = load_translations(muni.default_language).gettext
     assets = await _assets(session, municipality_id, batch)
     if len(assets) + batch.blank > MAX_LABELS:
-        raise InvalidInput(f"more than {MAX_LABELS} labels in one batch; narrow it down",
-                           field="batch")
+        raise InvalidInput(Message(N_("more than %(num)s labels in one batch; narrow it down"),
+                                   num=MAX_LABELS), field="batch")
     labels = {t.code: getattr(t, f"label_{muni.default_language}", None) or t.label_de
               for t in await session.scalars(select(AssetType).where(
                   AssetType.municipality_id == municipality_id))}
@@ -114,5 +118,5 @@ async def build(session: AsyncSession, municipality_id: uuid.UUID, batch: Batch,
                                short_code=tag.short_code, municipality=muni.name,
                                type_label="", footer=gettext(FOOTER)))
     if not specs:
-        raise InvalidInput("the batch selects no labels", field="batch")
+        raise InvalidInput(Message(N_("the batch selects no labels")), field="batch")
     return render_labels(specs, layout=batch.layout, skip=batch.skip), len(specs)

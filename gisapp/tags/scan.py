@@ -24,6 +24,7 @@ from gisapp.auth.credentials import hash_secret
 from gisapp.auth.principal import PERMISSIONS, Unauthenticated, bearer_credentials
 from gisapp.database import read_connection
 from gisapp.errors import NotFound
+from gisapp.messages import N_, Message
 
 MAX_TOKEN_LENGTH = 64
 CARD = "SELECT outcome, role, state, card FROM gisapp_scan_card($1, $2, $3)"
@@ -35,13 +36,13 @@ async def scan(app_state, token: str, authorization: str | None, cookie: str | N
     Unauthenticated for an unknown API token."""
     api_token = hash_secret(bearer_credentials(authorization)) if authorization else None
     if len(token) > MAX_TOKEN_LENGTH:
-        raise NotFound("no such label")
+        raise NotFound(Message(N_("no such label")))
     session_hash = hash_secret(cookie) if cookie and api_token is None else None
     async with read_connection(app_state) as conn:
         # one statement is one transaction: the role and settings it sets end with it
         row = await conn.fetchrow(CARD, token, session_hash, api_token)
     if row is None:
-        raise NotFound("no such label")
+        raise NotFound(Message(N_("no such label")))
     if row["outcome"] == "bad_token":
         raise Unauthenticated("the API token is unknown, expired or revoked",
                               field="Authorization")

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gisapp.assets.schemas import AssetCreate
 from gisapp.errors import Conflict, InvalidInput, NotFound
+from gisapp.messages import N_, Message
 from gisapp.models import Asset, Municipality, Tag, TagEvent
 
 TOKEN_BYTES = 16
@@ -46,17 +47,17 @@ async def _asset(session: AsyncSession, municipality_id: uuid.UUID, asset_id: uu
     asset = await session.get(Asset, (municipality_id, asset_id))
     if asset is None:
         if field:
-            raise InvalidInput("no such asset in this municipality", field=field)
-        raise NotFound("no such asset")
+            raise InvalidInput(Message(N_("no such asset in this municipality")), field=field)
+        raise NotFound(Message(N_("no such asset")))
     if asset.status == "decommissioned":
-        raise Conflict("the asset is decommissioned", field=field or "asset_id")
+        raise Conflict(Message(N_("the asset is decommissioned")), field=field or "asset_id")
     return asset
 
 
 async def get(session: AsyncSession, municipality_id: uuid.UUID, tag_id: uuid.UUID) -> Tag:
     tag = await session.get(Tag, (municipality_id, tag_id))
     if tag is None:
-        raise NotFound("no such tag")
+        raise NotFound(Message(N_("no such tag")))
     return tag
 
 
@@ -120,7 +121,8 @@ async def assign(session: AsyncSession, municipality_id: uuid.UUID, tag_id: uuid
     """Stick a blank label on an asset: the label now leads to it."""
     tag = await get(session, municipality_id, tag_id)
     if tag.state != "unassigned":
-        raise Conflict(f"the tag is {tag.state}, not blank", field="state")
+        raise Conflict(Message(N_("the tag is %(state)s, not blank"), state=tag.state),
+                       field="state")
     asset = await _asset(session, municipality_id, asset_id, field="asset_id")
     tag.state, tag.asset_id = "active", asset.id
     tag.assigned_at, tag.assigned_by = datetime.now(UTC), actor
@@ -134,8 +136,8 @@ async def replace(session: AsyncSession, municipality_id: uuid.UUID, tag_id: uui
     """A damaged label: a new tag for the same asset; the old URL points to its successor."""
     old = await get(session, municipality_id, tag_id)
     if old.state != "active":
-        raise Conflict(f"only an active tag can be replaced; this one is {old.state}",
-                       field="state")
+        raise Conflict(Message(N_("only an active tag can be replaced; this one is %(state)s"),
+                               state=old.state), field="state")
     new = await issue_for_asset(session, municipality_id, old.asset_id, old.kind, actor)
     old.state, old.replaced_by = "replaced", new.id
     await _event(session, old, "replaced", actor, replaced_by=str(new.id))
@@ -160,7 +162,7 @@ async def record_nfc(session: AsyncSession, municipality_id: uuid.UUID, tag_id: 
     """The chip was written (and read back): keep its serial number with the tag."""
     tag = await get(session, municipality_id, tag_id)
     if tag.kind != "nfc":
-        raise InvalidInput("this is a QR tag", field="kind")
+        raise InvalidInput(Message(N_("this is a QR tag")), field="kind")
     tag.nfc_serial = serial.replace(":", "").upper()
     await _event(session, tag, "nfc_written", actor, serial=tag.nfc_serial)
     await session.flush()
@@ -206,7 +208,8 @@ async def capture(session: AsyncSession, muni, tag_id: uuid.UUID, data, actor: s
         return known, False
     tag = await get(session, muni.id, tag_id)
     if tag.state != "unassigned":
-        raise Conflict(f"the label is {tag.state}, not blank", field="state")
+        raise Conflict(Message(N_("the label is %(state)s, not blank"), state=tag.state),
+                       field="state")
     assets.check_fix(data.accuracy_m, max_fix_accuracy_m)
     fields = data.model_dump(exclude={"client_id", "accuracy_m"})
     fields["external_id"] = external_id

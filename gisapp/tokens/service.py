@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gisapp.auth.credentials import hash_secret, new_api_token
 from gisapp.errors import InvalidInput, NotFound
+from gisapp.messages import N_, Message
 from gisapp.models import ApiToken
 from gisapp.tokens.schemas import TokenCreate
 
@@ -19,9 +20,9 @@ async def create(session: AsyncSession, municipality_id: uuid.UUID, data: TokenC
                  actor: str) -> tuple[ApiToken, str]:
     if data.expires_at is not None:
         if data.expires_at.tzinfo is None:
-            raise InvalidInput("needs a time zone", field="expires_at")
+            raise InvalidInput(Message(N_("needs a time zone")), field="expires_at")
         if data.expires_at <= datetime.now(UTC):
-            raise InvalidInput("lies in the past", field="expires_at")
+            raise InvalidInput(Message(N_("lies in the past")), field="expires_at")
     secret = new_api_token()
     token = ApiToken(municipality_id=municipality_id, id=uuid.uuid4(), name=data.name,
                      role=data.role, token_hash=hash_secret(secret), prefix=secret[:10],
@@ -43,7 +44,7 @@ async def revoke(session: AsyncSession, municipality_id: uuid.UUID,
                  token_id: uuid.UUID) -> ApiToken:
     token = await session.get(ApiToken, (municipality_id, token_id))
     if token is None:
-        raise NotFound("no such token")
+        raise NotFound(Message(N_("no such token")))
     if token.revoked_at is None:
         await session.execute(update(ApiToken).where(
             ApiToken.municipality_id == municipality_id, ApiToken.id == token_id)

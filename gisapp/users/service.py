@@ -18,6 +18,7 @@ from gisapp.auth.passwords import hash_password
 from gisapp.auth.principal import Forbidden
 from gisapp.auth.service import revoke_user_sessions
 from gisapp.errors import Conflict, InvalidInput, NotFound
+from gisapp.messages import N_, Message
 from gisapp.models import AppUser, Membership, UserSession
 from gisapp.users.schemas import MemberCreate, MemberUpdate
 
@@ -50,7 +51,7 @@ async def get_member(session: AsyncSession, municipality_id: uuid.UUID,
     row = (await session.execute(
         _members_query(municipality_id).where(AppUser.id == user_id))).first()
     if row is None:
-        raise NotFound("no such member")
+        raise NotFound(Message(N_("no such member")))
     return dict(row._mapping)
 
 
@@ -66,14 +67,14 @@ async def add_member(session: AsyncSession, municipality_id: uuid.UUID, data: Me
                  "l": data.preferred_language, "r": data.role, "a": actor},
             )
     except IntegrityError:
-        raise Conflict("this username is taken", field="username")
+        raise Conflict(Message(N_("this username is taken")), field="username")
 
 
 async def _membership(session: AsyncSession, municipality_id: uuid.UUID,
                       user_id: uuid.UUID) -> Membership:
     found = await session.get(Membership, (municipality_id, user_id))
     if found is None:
-        raise NotFound("no such member")
+        raise NotFound(Message(N_("no such member")))
     return found
 
 
@@ -81,8 +82,8 @@ async def _only_here(session: AsyncSession, user_id: uuid.UUID) -> None:
     others = await session.scalar(
         text("SELECT gisapp_other_memberships(:u)"), {"u": user_id})
     if others:
-        raise Forbidden("this person also works for another municipality; ask the "
-                        "installation administrator")
+        raise Forbidden(Message(N_("this person also works for another municipality; ask the "
+                                   "installation administrator")))
 
 
 async def update_member(session: AsyncSession, municipality_id: uuid.UUID,
@@ -92,7 +93,7 @@ async def update_member(session: AsyncSession, municipality_id: uuid.UUID,
     given = data.model_fields_set
     if "role" in given and data.role:
         if user_id == acting_user and data.role != "admin":
-            raise InvalidInput("you cannot take your own admin role", field="role")
+            raise InvalidInput(Message(N_("you cannot take your own admin role")), field="role")
         membership.role = data.role
     user = await session.get(AppUser, user_id)
     if "display_name" in given and data.display_name is not None:
@@ -107,7 +108,7 @@ async def remove_member(session: AsyncSession, municipality_id: uuid.UUID,
     """The person no longer works here; their account stays for other municipalities."""
     membership = await _membership(session, municipality_id, user_id)
     if user_id == acting_user:
-        raise InvalidInput("you cannot remove yourself", field="user_id")
+        raise InvalidInput(Message(N_("you cannot remove yourself")), field="user_id")
     await session.delete(membership)
     await session.flush()
 

@@ -47,7 +47,7 @@
       if (response.ok) { return options.raw ? response : response.json(); }
       return response.json().catch(function () { return {}; }).then(function (body) {
         var detail = (body.detail || []).map(function (d) {
-          return (d.field ? d.field + ": " : "") + d.reason;
+          return (d.field ? d.field + ": " : "") + (d.text || d.reason);  // text: page's language
         }).join("; ");
         throw new Error(detail || response.status + " " + response.statusText);
       });
