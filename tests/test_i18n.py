@@ -208,7 +208,8 @@ async def test_the_field_apps_choice_of_language_is_the_servers_too(anon):
 _PROGRAM_FACING = {"ogc", "dependencies.py", "field_app.py", "login.py", "errors.py",
                    "oidc.py", "admin_cli.py"}
 _ERRORS = {"InvalidInput", "InvalidGeometry", "Conflict", "NotFound", "UnknownCRS",
-           "PreconditionRequired", "ReadingNeedsConfirmation", "Forbidden"}
+           "PreconditionRequired", "ReadingNeedsConfirmation", "Forbidden", "UploadRejected",
+           "UploadTooLarge", "UnsupportedFormat"}
 
 
 def test_services_word_their_problems_as_translatable_messages():

@@ -328,3 +328,10 @@ async def test_planner_page_upload_report_commit(make_client, count):
         empty = await planner.post("/m/demo/imports", data={"type": "street_light"},
                                    files={"file": ("x.geojson", b"")})
         assert empty.status_code == 422 and "the file is empty" in empty.text
+        # an upload's refusal, like every service's problem, in the page's language
+        empty = await planner.post("/m/demo/imports?lang=de", data={"type": "street_light"},
+                                   files={"file": ("x.geojson", b"")})
+        assert empty.status_code == 422 and "die Datei ist leer" in empty.text
+        zipped = await planner.post("/m/demo/imports?lang=fr", data={"type": "street_light"},
+                                    files={"file": ("x.zip", b"PK\x05\x06" + bytes(18))})
+        assert zipped.status_code == 422 and "archive zip est vide" in zipped.text

@@ -52,9 +52,12 @@ def check_driver(path: Path, fmt: str, layer: str | None = None) -> None:
         with fiona.Env(**gdal_options(path.parent)), \
                 fiona.open(path, driver=driver, layer=layer) as collection:
             if collection.driver != driver:
-                raise UploadRejected(f"the file opens as {collection.driver}, not {driver}")
+                raise UploadRejected(Message(N_("the file opens as %(found)s, not %(driver)s"),
+                                             found=collection.driver, driver=driver))
     except (fiona.errors.FionaError, fiona.errors.DriverError, ValueError) as exc:
-        raise UploadRejected(f"not a readable {driver} file: {_first_line(exc)}")
+        raise UploadRejected(Message(N_("not a readable %(driver)s file: %(detail)s"),
+                                     driver=driver,
+                                     detail=_first_line(exc)))
 
 
 def _first_line(exc: Exception) -> str:
@@ -73,9 +76,11 @@ def read(path: Path, fmt: str, layer: str | None = None, **kw: Any) -> dict[str,
     try:
         meta, _, wkb, fields = raw.read(path, layer=layer, force_2d=True, **kw)
     except pyogrio.errors.DataSourceError as exc:
-        raise UploadRejected(f"cannot read the file: {_first_line(exc)}")
+        raise UploadRejected(Message(N_("cannot read the file: %(detail)s"),
+                                     detail=_first_line(exc)))
     except pyogrio.errors.DataLayerError as exc:
-        raise UploadRejected(f"cannot read layer {layer!r}: {_first_line(exc)}")
+        raise UploadRejected(Message(N_("cannot read layer %(name)s: %(detail)s"), name=repr(layer),
+                                     detail=_first_line(exc)))
     finally:
         pyogrio.set_gdal_config_options({k: None for k in gdal_options(path.parent)})
     columns = {str(name): values for name, values in zip(meta["fields"], fields)}

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gisapp.imports.source import SourceTable, number
 from gisapp.imports.uploads import UploadRejected
-from gisapp.messages import Message, problem_fields
+from gisapp.messages import N_, Message, problem_fields
 from gisapp.models import AssetType
 
 EXTERNAL_ID_NAMES = ("external_id", "ext_id", "externe_id", "id", "osm_id", "objectid", "uuid")
@@ -117,15 +117,17 @@ def _guess(columns: list[str], names: tuple[str, ...]) -> str | None:
 def generic(table: SourceTable, mapping: FieldMapping, types: dict[str, AssetType]) -> Candidates:
     """Columns → fields for files without a preset; one asset type for all rows."""
     if not mapping.type:
-        raise UploadRejected("choose the asset type of the rows (type)", field="type")
+        raise UploadRejected(Message(N_("choose the asset type of the rows (type)")), field="type")
     asset_type = types.get(mapping.type)
     if asset_type is None:
-        raise UploadRejected(f"unknown asset type {mapping.type!r}", field="type")
+        raise UploadRejected(Message(N_("unknown asset type %(type)s"), type=repr(mapping.type)),
+                             field="type")
     names = list(table.columns)
     for what in ("external_id", "name"):
         wanted = getattr(mapping, what)
         if wanted and wanted not in table.columns:
-            raise UploadRejected(f"no column {wanted!r} in the file", field=f"mapping.{what}")
+            raise UploadRejected(Message(N_("no column %(name)s in the file"), name=repr(wanted)),
+                                 field=f"mapping.{what}")
     ext_col = mapping.external_id or _guess(names, EXTERNAL_ID_NAMES)
     name_col = mapping.name or _guess(names, NAME_NAMES)
     props = asset_type.attribute_schema.get("properties", {})
@@ -133,7 +135,8 @@ def generic(table: SourceTable, mapping: FieldMapping, types: dict[str, AssetTyp
         p: c for c in names for p in props if c.lower() == p.lower()}
     for attr, col in attr_map.items():
         if col not in table.columns:
-            raise UploadRejected(f"no column {col!r} in the file", field=f"mapping.attributes.{attr}")
+            raise UploadRejected(Message(N_("no column %(name)s in the file"), name=repr(col)),
+                                 field=f"mapping.attributes.{attr}")
     n = table.count
     ext = _texts(_cells(table, ext_col)) if ext_col else [None] * n
     name = _cells(table, name_col) if name_col else [None] * n

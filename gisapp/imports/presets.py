@@ -44,7 +44,8 @@ def _rules(mapping: FieldMapping) -> list[tuple[str, str, str, bool]]:
     for rule, type_code in (mapping.osm or {}).items():
         key, _, value = rule.partition("=")
         if not key or not value:
-            raise UploadRejected(f"OSM rule {rule!r} must read key=value or key=*",
+            raise UploadRejected(Message(N_("OSM rule %(rule)s must read key=value or key=*"),
+                                         rule=repr(rule)),
                                  field="mapping.osm")
         extra.append((key.strip(), value.strip(), type_code, True))
     return extra + [(*rule, False) for rule in OSM_RULES]

@@ -17,6 +17,7 @@ import numpy as np
 from gisapp.imports import gdal
 from gisapp.imports.source import SourceTable, reader, srid_of
 from gisapp.imports.uploads import UnsupportedFormat, UploadRejected, unpack_shapefile
+from gisapp.messages import N_, Message
 
 # GDAL's configuration is global to the process; one read at a time keeps each read's
 # settings (temp folder, no network) its own
@@ -33,12 +34,14 @@ def _layer(path: Path, fmt: str, wanted: str | None) -> str:
     names = gdal.layers(path)
     if wanted:
         if wanted not in names:
-            raise UploadRejected(f"no layer {wanted!r}; the file has {', '.join(names)}",
+            raise UploadRejected(Message(N_("no layer %(name)s; the file has %(names)s"),
+                                         name=repr(wanted), names=", ".join(names)),
                                  field="layer")
         return wanted
     if len(names) != 1:
-        raise UploadRejected(f"the file has {len(names)} layers ({', '.join(names[:10])}); "
-                             "choose one (layer)", field="layer")
+        raise UploadRejected(Message(N_("the file has %(count)s layers (%(names)s); choose one "
+                                        "(layer)"), count=len(names), names=", ".join(names[:10])),
+                             field="layer")
     return names[0]
 
 
@@ -64,15 +67,16 @@ def check_geojson(document: Any) -> None:
     (old GeoJSON 2008) only as a name, never a link GDAL would fetch."""
     if not isinstance(document, dict) or document.get("type") not in ("FeatureCollection",
                                                                       "Feature"):
-        raise UnsupportedFormat("JSON that is neither GeoJSON (a FeatureCollection or Feature) "
-                                "nor a Freifunk meshviewer file")
+        raise UnsupportedFormat(Message(N_("JSON that is neither GeoJSON (a FeatureCollection or "
+                                           "Feature) nor a Freifunk meshviewer file")))
     crs = document.get("crs")
     if crs is not None:
         name = (crs.get("properties") or {}).get("name") if isinstance(crs, dict) else None
         if not (isinstance(crs, dict) and crs.get("type") == "name" and isinstance(name, str)
                 and _CRS_NAME.match(name)):
-            raise UploadRejected("the GeoJSON 'crs' member must name an EPSG code "
-                                 "(links and other forms are refused)", field="file.crs")
+            raise UploadRejected(Message(N_("the GeoJSON 'crs' member must name an EPSG code "
+                                            "(links and other forms are refused)")),
+                                 field="file.crs")
 
 
 @reader("geojson")
@@ -86,7 +90,7 @@ def load_json(path: Path) -> Any:
     try:
         return json.loads(path.read_bytes().decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as exc:
-        raise UploadRejected(f"the JSON cannot be read: {exc}")
+        raise UploadRejected(Message(N_("the JSON cannot be read: %(detail)s"), detail=str(exc)))
 
 
 _HSTORE = re.compile(r'"((?:[^"\\]|\\.)*)"=>"((?:[^"\\]|\\.)*)"')

@@ -52,7 +52,8 @@ async def read_upload(upload: Any, limits: ImportSettings) -> bytes:
     while chunk := await upload.read(CHUNK):
         size += len(chunk)
         if size > limit:
-            raise UploadTooLarge(f"the file is larger than {limits.max_upload_mb:g} MB")
+            raise UploadTooLarge(Message(N_("the file is larger than %(num)s MB"),
+                                 num=f"{limits.max_upload_mb:g}"))
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -61,7 +62,8 @@ async def form_upload(request: Request, limits: ImportSettings) -> tuple[bytes, 
     """The multipart form, refused by its declared length before it is parsed."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limits.max_upload_mb * MB + FORM_OVERHEAD:
-        raise UploadTooLarge(f"the file is larger than {limits.max_upload_mb:g} MB")
+        raise UploadTooLarge(Message(N_("the file is larger than %(num)s MB"),
+                                 num=f"{limits.max_upload_mb:g}"))
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise InvalidInput(Message(N_("send multipart/form-data with the file in the field "
                                       "'file'")),

@@ -74,7 +74,8 @@ def load(path: Path, mapping: FieldMapping, settings: Settings) -> tuple[str, So
     else:
         table = READERS[fmt](place(path, fmt), options)
     if table.count > limits.max_rows:
-        raise UploadTooLarge(f"more than {limits.max_rows} rows; import the file in parts")
+        raise UploadTooLarge(Message(N_("more than %(num)s rows; import the file in parts"),
+                                     num=limits.max_rows))
     return table.kind, table
 
 
@@ -87,8 +88,8 @@ def _srid(table: SourceTable, mapping: FieldMapping) -> int:
     if mapping.crs:
         return geo.parse_srid(mapping.crs, field="mapping.crs")
     if table.srid is None:
-        raise UploadRejected("the file does not say its coordinate reference system; give "
-                             "its EPSG code (crs)", field="mapping.crs")
+        raise UploadRejected(Message(N_("the file does not say its coordinate reference system; "
+                                        "give its EPSG code (crs)")), field="mapping.crs")
     return table.srid
 
 

@@ -68,8 +68,8 @@ def srid_of(crs: Any, field_name: str = "crs") -> int | None:
     except CRSError:
         code = None
     if code is None:
-        raise UploadRejected("the file's coordinate reference system has no EPSG code; give "
-                             "the code with the import (crs)", field=field_name)
+        raise UploadRejected(Message(N_("the file's coordinate reference system has no EPSG code; "
+                                        "give the code with the import (crs)")), field=field_name)
     return int(code)
 
 

@@ -44,7 +44,7 @@ def split_rows(text: str) -> tuple[list[str], list[list[str]]]:
     sep = max((";", ",", "\t"), key=header_line.count)
     rows = list(csv.reader(io.StringIO("\n".join(lines[start:])), delimiter=sep))
     if not rows or len(rows[0]) < 2:
-        raise UploadRejected("the CSV has no header line with at least two columns")
+        raise UploadRejected(Message(N_("the CSV has no header line with at least two columns")))
     header = [h.strip() for h in rows[0]]
     return header, [r for r in rows[1:] if any(cell.strip() for cell in r)]
 
@@ -52,12 +52,14 @@ def split_rows(text: str) -> tuple[list[str], list[list[str]]]:
 def _find(header: list[str], wanted: str | None, names: tuple[str, ...], what: str) -> str:
     if wanted:
         if wanted not in header:
-            raise UploadRejected(f"no column {wanted!r} in the CSV", field=f"mapping.{what}")
+            raise UploadRejected(Message(N_("no column %(name)s in the CSV"), name=repr(wanted)),
+                                 field=f"mapping.{what}")
         return wanted
     for name in header:
         if name.strip().lower() in names:
             return name
-    raise UploadRejected(f"no {what} column found (name it in the mapping: {what})",
+    raise UploadRejected(Message(N_("no %(what)s column found (name it in the mapping: %(what)s)"),
+                                 what=what),
                          field=f"mapping.{what}")
 
 
@@ -102,7 +104,7 @@ def read_meshviewer(document: dict[str, Any]) -> SourceTable:
     """Freifunk meshviewer.json: nodes, some with ``location.latitude/longitude``."""
     nodes = document.get("nodes")
     if not isinstance(nodes, list):
-        raise UploadRejected("a meshviewer file needs a list of nodes")
+        raise UploadRejected(Message(N_("a meshviewer file needs a list of nodes")))
     nodes = [n for n in nodes if isinstance(n, dict)]
     lons = [(n.get("location") or {}).get("longitude") for n in nodes]
     lats = [(n.get("location") or {}).get("latitude") for n in nodes]

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 from gisapp.errors import GisappError
+from gisapp.messages import N_, Message
 from gisapp.settings import ImportSettings
 
 MB = 1024 * 1024
@@ -39,7 +40,7 @@ class UploadRejected(GisappError):
     status_code = 422
     code = "upload_rejected"
 
-    def __init__(self, message: str, *, field: str = "file", **kw):
+    def __init__(self, message: str | Message, *, field: str = "file", **kw):
         super().__init__(message, field=field, **kw)
 
 
@@ -79,7 +80,8 @@ class Sink:
         self.size += len(chunk)
         if self.size > self.limit:
             self.close()
-            raise UploadTooLarge(f"the file is larger than {self.limit // MB} MB")
+            raise UploadTooLarge(Message(N_("the file is larger than %(num)s MB"),
+                                         num=self.limit // MB))
         self._file.write(chunk)
 
     def close(self) -> Path:
@@ -112,15 +114,15 @@ def sniff(path: Path) -> str:
     with open(path, "rb") as f:
         head = f.read(SNIFF_BYTES)
     if not head:
-        raise UploadRejected("the file is empty")
+        raise UploadRejected(Message(N_("the file is empty")))
     if head.startswith(b"PK\x03\x04"):
         return "zip"
     if head.startswith((b"PK\x05\x06", b"PK\x07\x08")):
-        raise UploadRejected("the zip archive is empty or split")
+        raise UploadRejected(Message(N_("the zip archive is empty or split")))
     if head.startswith(b"SQLite format 3\x00"):
         if head[68:72] in (b"GPKG", b"GP10", b"GP11"):
             return "gpkg"
-        raise UnsupportedFormat("an SQLite database that is not a GeoPackage")
+        raise UnsupportedFormat(Message(N_("an SQLite database that is not a GeoPackage")))
     if len(head) > 8 and int.from_bytes(head[:4], "big") < 64 * 1024 \
             and b"OSMHeader" in head[4:4 + int.from_bytes(head[:4], "big")]:
         return "osm_pbf"
@@ -130,29 +132,33 @@ def sniff(path: Path) -> str:
     if text.startswith((b"{", b"[")):
         return "json"
     if b"\x00" in head:
-        raise UnsupportedFormat("unknown binary content (accepted: GeoJSON, GeoPackage, "
-                                "zipped Shapefile, CSV, OpenStreetMap .osm/.osm.pbf, "
-                                "meshviewer JSON)")
+        raise UnsupportedFormat(Message(N_("unknown binary content (accepted: GeoJSON, "
+                                           "GeoPackage, zipped Shapefile, CSV, OpenStreetMap "
+                                           ".osm/.osm.pbf, meshviewer JSON)")))
     first_line = text.split(b"\n", 1)[0]
     if any(sep in first_line for sep in (b";", b",", b"\t")):
         return "csv"
-    raise UnsupportedFormat("cannot tell the format from the content")
+    raise UnsupportedFormat(Message(N_("cannot tell the format from the content")))
 
 
 def _sniff_xml(text: bytes) -> str:
     """OSM XML only; no DTD (entity expansion: billion laughs), no VRT, KML or GML."""
     if b"<!DOCTYPE" in text.upper() or b"<!ENTITY" in text.upper():
-        raise UploadRejected("XML with a document type declaration (DTD/entities) is refused")
+        raise UploadRejected(Message(N_("XML with a document type declaration (DTD/entities) is "
+                                        "refused")))
     body = re.sub(rb"<\?.*?\?>|<!--.*?-->", b"", text, flags=re.S)
     match = _XML_ROOT.search(body)
     root = match.group(1).decode("ascii", "replace").split(":")[-1] if match else ""
     if root == "osm":
         return "osm_xml"
     if root.startswith("OGRVRT"):
-        raise UnsupportedFormat("GDAL virtual datasets (VRT) are not accepted")
+        raise UnsupportedFormat(Message(N_("GDAL virtual datasets (VRT) are not accepted")))
     if root in ("kml", "FeatureCollection", "GML", "gml") or b"opengis.net/gml" in text:
-        raise UnsupportedFormat(f"XML of type {root!r} (KML/GML) is not an accepted format")
-    raise UnsupportedFormat(f"XML with root element {root!r} is not an accepted format")
+        raise UnsupportedFormat(Message(N_("XML of type %(root)s (KML/GML) is not an accepted "
+                                           "format"),
+                                        root=repr(root)))
+    raise UnsupportedFormat(Message(N_("XML with root element %(root)s is not an accepted format"),
+                                    root=repr(root)))
 
 
 def place(path: Path, fmt: str) -> Path:
@@ -162,20 +168,24 @@ def place(path: Path, fmt: str) -> Path:
     return target
 
 
-def _entry_problem(info: zipfile.ZipInfo, limits: ImportSettings) -> str | None:
+def _entry_problem(info: zipfile.ZipInfo, limits: ImportSettings) -> Message | None:
     name = info.filename
     parts = PurePosixPath(name.replace("\\", "/")).parts
     if name.startswith(("/", "\\")) or "\\" in name or ".." in parts or re.match(r"^[A-Za-z]:", name):
-        return f"entry {name!r} points outside the archive (path traversal)"
+        return Message(N_("entry %(name)s points outside the archive (path traversal)"),
+                       name=repr(name))
     if stat.S_ISLNK(info.external_attr >> 16):
-        return f"entry {name!r} is a symbolic link"
+        return Message(N_("entry %(name)s is a symbolic link"), name=repr(name))
     if info.flag_bits & 0x1:
-        return f"entry {name!r} is encrypted"
+        return Message(N_("entry %(name)s is encrypted"), name=repr(name))
     if name.lower().endswith((".zip", ".gz", ".7z", ".rar", ".tar")):
-        return f"entry {name!r} is an archive inside the archive (nested archives are refused)"
+        return Message(N_("entry %(name)s is an archive inside the archive (nested archives are "
+                          "refused)"), name=repr(name))
     if info.file_size > 1024 * 1024 and info.file_size / max(info.compress_size, 1) > limits.max_zip_ratio:
-        return (f"entry {name!r} expands {info.file_size / max(info.compress_size, 1):.0f} times "
-                f"(more than {limits.max_zip_ratio:g}: a zip bomb?)")
+        return Message(N_("entry %(name)s expands %(ratio)s times (more than %(num)s: a zip "
+                          "bomb?)"), name=repr(name),
+                       ratio=f"{info.file_size / max(info.compress_size, 1):.0f}",
+                       num=f"{limits.max_zip_ratio:g}")
     return None
 
 
@@ -184,15 +194,17 @@ def unpack_shapefile(path: Path, limits: ImportSettings) -> Path:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise UploadRejected(f"not a readable zip archive: {exc}")
+        raise UploadRejected(Message(N_("not a readable zip archive: %(detail)s"), detail=str(exc)))
     with archive:
         infos = [i for i in archive.infolist() if not i.is_dir()]
         if len(infos) > limits.max_zip_entries:
-            raise UploadRejected(f"the zip has {len(infos)} files; at most "
-                                 f"{limits.max_zip_entries} are accepted")
+            raise UploadRejected(Message(N_("the zip has %(count)s files; at most %(num)s are "
+                                            "accepted"), count=len(infos),
+                                         num=limits.max_zip_entries))
         total_limit = int(limits.max_unzipped_mb * MB)
         if sum(i.file_size for i in infos) > total_limit:
-            raise UploadTooLarge(f"the zip's contents are larger than {limits.max_unzipped_mb:g} MB")
+            raise UploadTooLarge(Message(N_("the zip's contents are larger than %(num)s MB"),
+                                         num=f"{limits.max_unzipped_mb:g}"))
         for info in infos:
             if problem := _entry_problem(info, limits):
                 raise UploadRejected(problem)
@@ -209,8 +221,8 @@ def _shapefile_parts(infos: list[zipfile.ZipInfo]) -> dict[str, zipfile.ZipInfo]
     useful = [i for i in infos if not i.filename.startswith("__MACOSX/")]
     shps = [i for i in useful if i.filename.lower().endswith(".shp")]
     if len(shps) != 1:
-        raise UploadRejected("the zip must contain exactly one Shapefile (.shp); "
-                             f"it contains {len(shps)}")
+        raise UploadRejected(Message(N_("the zip must contain exactly one Shapefile (.shp); it "
+                                        "contains %(count)s"), count=len(shps)))
     stem = shps[0].filename[:-4]
     parts = {}
     for info in useful:
@@ -219,7 +231,9 @@ def _shapefile_parts(infos: list[zipfile.ZipInfo]) -> dict[str, zipfile.ZipInfo]
             parts[ext.lower()] = info
     for required in (".shx", ".dbf"):
         if required not in parts:
-            raise UploadRejected(f"the Shapefile's {required} file is missing from the zip")
+            raise UploadRejected(Message(N_("the Shapefile's %(part)s file is missing from the "
+                                            "zip"),
+                                         part=required))
     return parts
 
 
@@ -230,11 +244,13 @@ def _extract(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, budg
         while chunk := src.read(CHUNK):
             size += len(chunk)
             if size > info.file_size or size > budget:
-                raise UploadTooLarge(f"entry {info.filename!r} unpacks to more than it declares "
-                                     "or than the limit allows")
+                raise UploadTooLarge(Message(
+                    N_("entry %(name)s unpacks to more than it declares or than the limit allows"),
+                    name=repr(info.filename)))
             if size == len(chunk) and chunk.startswith(b"PK\x03\x04"):
-                raise UploadRejected(f"entry {info.filename!r} is a zip archive (nested "
-                                     "archives are refused)")
+                raise UploadRejected(Message(
+                    N_("entry %(name)s is a zip archive (nested archives are refused)"),
+                    name=repr(info.filename)))
             dst.write(chunk)
     return size
 
@@ -244,8 +260,9 @@ def _check_shapefile_magic(folder: Path) -> None:
     for ext in (".shp", ".shx"):
         with open(folder / f"layer{ext}", "rb") as f:
             if f.read(4) != (9994).to_bytes(4, "big"):
-                raise UploadRejected(f"the {ext} file is not a Shapefile part")
+                raise UploadRejected(Message(N_("the %(part)s file is not a Shapefile part"),
+                                             part=ext))
     with open(folder / "layer.dbf", "rb") as f:
         if f.read(1) not in (b"\x02", b"\x03", b"\x04", b"\x05", b"\x30", b"\x31", b"\x83", b"\x8b",
                              b"\xf5"):
-            raise UploadRejected("the .dbf file is not a dBASE table")
+            raise UploadRejected(Message(N_("the .dbf file is not a dBASE table")))
