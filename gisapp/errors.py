@@ -126,10 +126,7 @@ def _validation_body(exc: RequestValidationError) -> dict[str, Any]:
 
 def with_texts(body: dict[str, Any], request: Request) -> dict[str, Any]:
     """The body with each problem's ``text`` in the request's language."""
-    catalogs = getattr(request.app.state, "translations", None)
-    if not catalogs:
-        return body
-    gettext = catalogs[i18n.request_language(request)].gettext
+    gettext = request.app.state.translations[i18n.request_language(request)].gettext
     body["detail"] = [{**item, "text": translated(item, gettext)} for item in body["detail"]]
     return body
 

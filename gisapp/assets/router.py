@@ -21,7 +21,7 @@ from gisapp.assets.schemas import (
     Status,
 )
 from gisapp.dependencies import AccessDep, ActorDep, Permission, SessionDep, SettingsDep
-from gisapp.errors import Conflict, InvalidInput
+from gisapp.errors import Conflict, InvalidInput, with_texts
 from gisapp.messages import N_, Message
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}/assets", tags=["assets"])
@@ -181,7 +181,7 @@ async def update_asset(
         await conflicts.record(session, mid, asset_id, client_id, expected,
                                exc.extra["current"]["version"],
                                data.model_dump(mode="json", exclude_unset=True), actor)
-        return JSONResponse(exc.body(), status_code=exc.status_code)
+        return JSONResponse(with_texts(exc.body(), request), status_code=exc.status_code)
     return _asset_response(request, await service.get(session, mid, asset_id, srid), f)
 
 

@@ -46,8 +46,7 @@ def export_command(
     try:
         count = asyncio.run(_run(municipality, req, output))
     except GisappError as exc:
-        details = exc.details or [{"field": exc.field, "reason": exc.message}]
-        _fail("; ".join(f"{d.get('field') or ''}: {d['reason']}" for d in details))
+        _fail("; ".join(f"{d.get('field') or ''}: {d['reason']}" for d in exc.problems()))
     typer.echo(f"wrote {count} assets to {output}")
 
 

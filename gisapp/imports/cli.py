@@ -117,7 +117,7 @@ def import_command(
             bar.stop()
             if exc.details:
                 console.print(f"[red]{exc.message}[/red]")
-            for item in exc.body()["detail"][:30]:
+            for item in exc.problems()[:30]:
                 where = f"{item['field']}: " if item.get("field") else ""
                 console.print(f"[red]{where}{item['reason']}[/red]")
             raise typer.Exit(1)

@@ -90,7 +90,7 @@ async def resolve(session: AsyncSession, municipality_id: uuid.UUID, flt: Spatia
         try:
             return fn(*args)
         except GisappError as exc:
-            problems.extend(exc.body()["detail"])
+            problems.extend(exc.problems())
             return None
 
     srid = collect(geo.parse_srid, flt.crs, "crs")
@@ -98,7 +98,7 @@ async def resolve(session: AsyncSession, municipality_id: uuid.UUID, flt: Spatia
         try:
             await geo.ensure_in_postgis(session, srid, field="crs")
         except GisappError as exc:
-            problems.extend(exc.body()["detail"])
+            problems.extend(exc.problems())
             srid = None
     if not internal:
         for name in ("overdue", "untagged"):
