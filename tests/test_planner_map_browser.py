@@ -279,6 +279,32 @@ async def _csrf(context) -> str:
     return (await r.json())["csrf_token"]
 
 
+async def test_the_card_shows_records_in_german_and_flags_one_made_far_away(  # noqa: F811
+        page, context, server):  # noqa: F811
+    """A crew's record made 300 m from the light: the office sees it flagged on the card,
+    with the kind and result in the page's language (the API stores only the codes)."""
+    watch = Watch(page, server)
+    await log_in(page, "planner", next_url=MAP)
+    await shown(page)
+    r = await context.request.get("/api/v1/municipalities/demo/assets?q=SL-0077")
+    (light,) = [a for a in (await r.json())["items"] if a["code"] == "SL-0077"]
+    lon, lat = light["geometry"]["coordinates"]
+    await _api(context, f"/assets/{light['id']}/maintenance", {
+        "kind": "lamp_replacement", "result": "fixed", "capture_method": "qr",
+        "position": {"lon": lon, "lat": lat + 0.0027}, "accuracy_m": 10,
+        "performed_by": "Team Nord", "notes": "LED-Modul getauscht"})
+    await page.get_by_label("Suche nach Kennung oder Name").fill("SL-0077")
+    await page.get_by_role("button", name="Suchen").click()
+    card = page.locator("#asset-card")
+    await expect(page.locator("#card-title")).to_contain_text("SL-0077")
+    latest = card.locator(".card-events").first.locator("li").first
+    await expect(latest).to_contain_text(
+        "Leuchtmitteltausch · behoben · von Team Nord · LED-Modul getauscht")
+    await expect(latest.locator(".card-flagged")).to_have_text(re.compile(
+        r"^Erfasst 30\d m vom Objekt \(GPS ±10 m\): "))
+    watch.check()
+
+
 async def test_crew_sees_the_map_read_only(page, server):  # noqa: F811
     watch = Watch(page, server)
     await log_in(page, "crew", next_url=MAP)

@@ -39,6 +39,13 @@ VENDOR_FILES = {
 STATUS_LABELS = {"planned": N_("planned"), "active": N_("active"),
                  "defective": N_("defective"), "out_of_service": N_("out of service"),
                  "decommissioned": N_("decommissioned")}
+# the kinds and results of maintenance records (MaintenanceKind, MaintenanceResult)
+KIND_LABELS = {"inspection": N_("inspection"), "repair": N_("repair"),
+               "lamp_replacement": N_("lamp replacement"), "cleaning": N_("cleaning"),
+               "firmware_update": N_("firmware update"), "meter_reading": N_("meter reading"),
+               "other": N_("other work")}
+RESULT_LABELS = {"ok": N_("OK"), "fixed": N_("fixed"), "defect_found": N_("defect found"),
+                 "not_possible": N_("not possible")}
 EXPORT_FORMATS = {"gpkg": N_("GeoPackage"), "shp": N_("Shapefile (zip)"),
                   "geojson": N_("GeoJSON"), "csv": N_("CSV")}
 
@@ -84,6 +91,9 @@ def _script_texts(request: Request) -> dict[str, str]:
         "stats_all": _("The whole municipality, with the layers and filters chosen."),
         "stats_question": _("%(question)s, with the layers and filters chosen."),
         "stats_total": _("Total"), "outside": _("outside every district"),
+        "reading": _("reading %(value)s"),
+        "flagged": _("Recorded %(metres)s m from the asset (GPS ±%(accuracy)s m): the label "
+                     "may not belong here, or the record was made elsewhere."),
         "stats_energy": _("Estimate: power × %(hours)s burning hours a year × %(factor)s "
                           "for dimmed lights."),
     }
@@ -126,6 +136,8 @@ async def planner_map(request: Request, session: SessionDep,
         "may_print": access.principal.may(access.municipality.id, "labels.print"),
         "working_crs": access.municipality.working_crs, "types": types,
         "statuses": {k: _(v) for k, v in STATUS_LABELS.items()},
+        "kinds": {k: _(v) for k, v in KIND_LABELS.items()},
+        "results": {k: _(v) for k, v in RESULT_LABELS.items()},
         "tiles": ({"url": geo.tile_url, "attribution": geo.tile_attribution,
                    "max_zoom": geo.tile_max_zoom} if geo.tile_url else None),
         "text": _script_texts(request),

@@ -241,14 +241,11 @@
         })));
       }
       body.appendChild(el("h3", T.maintenance));
-      body.appendChild(eventList(records.slice(0, 10).map(function (r) {
-        return date(r.performed_at, true) + " · " + r.kind + " · " + (r.result || "") +
-          (r.notes ? " · " + r.notes : "");
-      })));
+      body.appendChild(eventList(records.slice(0, 10).map(recordLine)));
       body.appendChild(el("h3", T.history));
       body.appendChild(eventList(history.slice().reverse().slice(0, 10).map(function (h) {
         return date(h.changed_at, true) + " · " + (T[h.action] || h.action) + " · v" + h.version +
-          (h.changed_by ? " · " + fmt(T.by, { who: h.changed_by }) : "");
+          (h.changed_by ? " · " + fmt(T.by, { who: who(h.changed_by) }) : "");
       })));
       card.hidden = false;
       var marker = markers[id];
@@ -263,10 +260,31 @@
       $("card-title").focus();
     }).catch(failed);
   }
+  function who(actor) { return String(actor).replace(/^user:/, ""); }  // as the field app
+  /* One maintenance record: when, what, the result, the reading, who, the notes; a record
+     made far from the asset (flagged by the server) says so, from the stored distance. */
+  function recordLine(r) {
+    var parts = [date(r.performed_at, true), config.kinds[r.kind] || r.kind,
+                 config.results[r.result] || r.result];
+    if (r.reading_value !== null && r.reading_value !== undefined) {
+      parts.push(fmt(T.reading, { value: Number(r.reading_value).toLocaleString(lang) }));
+    }
+    if (r.performed_by) { parts.push(fmt(T.by, { who: who(r.performed_by) })); }
+    if (r.notes) { parts.push(r.notes); }
+    var item = el("li", parts.join(" · "));
+    if (r.flagged) {
+      item.appendChild(el("strong", fmt(T.flagged, {
+        metres: Math.round(r.scan_distance_m || 0), accuracy: Math.round(r.accuracy_m || 0),
+      }), "card-flagged"));
+    }
+    return item;
+  }
   function eventList(lines) {
     var list = el("ol", null, "card-events");
     if (!lines.length) { list.appendChild(el("li", T.none)); }
-    lines.forEach(function (line) { list.appendChild(el("li", line)); });
+    lines.forEach(function (line) {
+      list.appendChild(typeof line === "string" ? el("li", line) : line);
+    });
     return list;
   }
   $("card-title").tabIndex = -1;
