@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import subprocess
 import sys
@@ -37,6 +38,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import local_cluster  # noqa: E402
 
 DB = "gisapp_bench_import"
 BOX = (380000.0, 5520000.0, 400000.0, 5540000.0)  # 20 x 20 km in EPSG:25832
@@ -149,10 +153,8 @@ def main() -> None:
     args = parser.parse_args()
     if not shutil.which("ogr2ogr"):
         sys.exit("ogr2ogr (gdal-bin) is needed for the anchor")
-    from gisapp.database import admin_url
-    from gisapp.settings import Settings
-
-    admin = args.database_url or admin_url(Settings())
+    admin = args.database_url or local_cluster.owner_url()
+    print(f"load average before: {os.getloadavg()[0]:.2f} (2 cores; others may be working)")
     folder = Path(tempfile.mkdtemp(prefix="gisapp-bench-import-"))
     try:
         gpkg = folder / "lights.gpkg"
@@ -167,6 +169,7 @@ def main() -> None:
         print(f"gisapp import:          {total:7.1f} s  ({args.rows / total:,.0f} rows/s)"
               f"  = read+check {checked:.1f} s + COPY/insert {total - checked:.1f} s")
         print(f"ratio gisapp/ogr2ogr:   {total / anchor:7.2f}x  (goal: <= 1.5x)")
+        print(f"load average after: {os.getloadavg()[0]:.2f}")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
         if not args.keep:

@@ -29,6 +29,7 @@ import math
 import os
 import random
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -44,6 +45,7 @@ from pyproj import Transformer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import local_cluster  # noqa: E402
 import ogc_data  # noqa: E402
 import ogc_floor  # noqa: E402
 import ogc_servers  # noqa: E402
@@ -425,15 +427,6 @@ def parse_args() -> argparse.Namespace:
     return p.parse_args()
 
 
-def dev_database_url() -> str:
-    """The owner's URL of the local cluster (started when it is not running)."""
-    gisapp = Path(sys.executable).parent / "gisapp"
-    if subprocess.run([str(gisapp), "db", "status"], cwd=ROOT, capture_output=True).returncode:
-        subprocess.run([str(gisapp), "db", "start"], cwd=ROOT, check=True)
-    return subprocess.run([str(gisapp), "db", "url"], cwd=ROOT, capture_output=True, text=True,
-                          check=True).stdout.strip()
-
-
 async def _postmaster(url: str) -> int:
     conn = await asyncpg.connect(url)
     try:
@@ -529,6 +522,8 @@ async def _municipality(url: str) -> uuid.UUID:
 
 def main() -> None:
     args = parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is needed to send the requests: apt-get install wrk (bench/README.md)")
     only = set(args.only or SYSTEMS)
     seconds = args.duration or (5.0 if args.quick else 15.0)
     warmup = args.warmup if args.warmup is not None else (2.0 if args.quick else 3.0)
@@ -538,7 +533,7 @@ def main() -> None:
     uptime_before = Path("/proc/loadavg").read_text().split()[:3]
     log(f"Load average before: {' '.join(uptime_before)} (2 cores; others may be working)")
 
-    url = asyncio.run(ogc_data.ensure_bench_db(dev_database_url(), log=log))
+    url = asyncio.run(ogc_data.ensure_bench_db(local_cluster.owner_url(), log=log))
     mid = asyncio.run(_municipality(url))
     postmaster = asyncio.run(_postmaster(url))
     boxes, tiles = random_boxes(2000), random_tiles(1000)
