@@ -244,8 +244,8 @@
       body.appendChild(eventList(records.slice(0, 10).map(recordLine)));
       body.appendChild(el("h3", T.history));
       body.appendChild(eventList(history.slice().reverse().slice(0, 10).map(function (h) {
-        return date(h.changed_at, true) + " · " + (T[h.action] || h.action) + " · v" + h.version +
-          (h.changed_by ? " · " + fmt(T.by, { who: who(h.changed_by) }) : "");
+        return el("li", date(h.changed_at, true) + " · " + (T[h.action] || h.action) + " · v" +
+          h.version + (h.changed_by ? " · " + fmt(T.by, { who: who(h.changed_by) }) : ""));
       })));
       card.hidden = false;
       var marker = markers[id];
@@ -279,12 +279,10 @@
     }
     return item;
   }
-  function eventList(lines) {
+  function eventList(items) {
     var list = el("ol", null, "card-events");
-    if (!lines.length) { list.appendChild(el("li", T.none)); }
-    lines.forEach(function (line) {
-      list.appendChild(typeof line === "string" ? el("li", line) : line);
-    });
+    if (!items.length) { list.appendChild(el("li", T.none)); }
+    items.forEach(function (item) { list.appendChild(item); });
     return list;
   }
   $("card-title").tabIndex = -1;
