@@ -75,6 +75,11 @@ def cases(parts: dict[str, bytes]) -> dict[str, tuple[str, bytes, int, str]]:
         "SQLite, not GeoPackage": ("a.gpkg", b"SQLite format 3\x00" + b"\0" * 200, 415,
                                    "not a GeoPackage"),
         "binary garbage": ("a.geojson", os.urandom(64) + b"\0", 415, "unknown binary"),
+        # CI once drew random bytes starting with "{" and got "the JSON cannot be read".
+        "binary starting like JSON": ("a.geojson", b"{\xf2" + bytes(range(256)), 415,
+                                      "unknown binary"),
+        "binary starting like XML": ("a.osm", b"<\xf2" + bytes(range(256)), 415,
+                                     "unknown binary"),
         "empty file": ("a.csv", b"", 422, "empty"),
     }
 

@@ -126,15 +126,18 @@ def sniff(path: Path) -> str:
     if len(head) > 8 and int.from_bytes(head[:4], "big") < 64 * 1024 \
             and b"OSMHeader" in head[4:4 + int.from_bytes(head[:4], "big")]:
         return "osm_pbf"
+    # Text formats never hold a NUL byte; checked before the first-character tests so that
+    # binary content which happens to start with "{" or "<" is named as binary, not as
+    # broken JSON or XML.
+    if b"\x00" in head:
+        raise UnsupportedFormat(Message(N_("unknown binary content (accepted: GeoJSON, "
+                                           "GeoPackage, zipped Shapefile, CSV, OpenStreetMap "
+                                           ".osm/.osm.pbf, meshviewer JSON)")))
     text = head.lstrip(b"\xef\xbb\xbf").lstrip()
     if text.startswith(b"<"):
         return _sniff_xml(text)
     if text.startswith((b"{", b"[")):
         return "json"
-    if b"\x00" in head:
-        raise UnsupportedFormat(Message(N_("unknown binary content (accepted: GeoJSON, "
-                                           "GeoPackage, zipped Shapefile, CSV, OpenStreetMap "
-                                           ".osm/.osm.pbf, meshviewer JSON)")))
     first_line = text.split(b"\n", 1)[0]
     if any(sep in first_line for sep in (b";", b",", b"\t")):
         return "csv"
