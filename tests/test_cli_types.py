@@ -13,9 +13,14 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def cli(db_url: str, *args: str) -> subprocess.CompletedProcess:
+def cli(db_url: str, *args: str, locale: str | None = None) -> subprocess.CompletedProcess:
+    """``gisapp ARGS`` against the test database; ``locale`` sets LANG (and clears the
+    other locale variables) for the commands that print in the shell's language."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GISAPP_")}
     env["GISAPP_DATABASE__URL"] = db_url
+    if locale is not None:
+        env = {k: v for k, v in env.items() if k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES")}
+        env["LANG"] = locale
     return subprocess.run([sys.executable, "-m", "gisapp.cli", *args], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
 

@@ -222,19 +222,23 @@ async def test_bad_export_requests(make_client, body, field, status):
 
 
 def test_cli_export(db_url, settings, engine, tmp_path):
+    """`gisapp export` writes the file; a wrong filter is named in the chosen language."""
     out = tmp_path / "lights.zip"
     env = {k: v for k, v in os.environ.items() if not k.startswith("GISAPP_")}
     env["GISAPP_DATABASE__URL"] = db_url
-    result = subprocess.run(
-        [sys.executable, "-m", "gisapp.cli", "export", "-m", "demo", "-f", "shp", "-o", str(out),
-         "--crs", "2169", "--type", "street_light", "--district", "Oberweiler"],
-        env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+    def export(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "gisapp.cli", "export", "-m", "demo",
+                               "-o", str(out), *args],
+                              env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+    result = export("-f", "shp", "--crs", "2169", "--type", "street_light",
+                    "--district", "Oberweiler", "--lang", "en")
     assert result.returncode == 0, result.stderr
     count = int(result.stdout.split()[1])
     layer = pyogrio.read_dataframe(f"/vsizip/{out}/street_light.shp")
     assert len(layer) == count > 100 and layer.crs.to_epsg() == 2169
-    bad = subprocess.run(
-        [sys.executable, "-m", "gisapp.cli", "export", "-m", "demo", "-o", str(out),
-         "--district", "Atlantis"], env=env, cwd=ROOT, capture_output=True, text=True,
-        timeout=120)
-    assert bad.returncode == 2 and "district" in bad.stderr
+    bad = export("--district", "Atlantis", "--lang", "en")
+    assert bad.returncode == 2 and "district: no district 'Atlantis'" in bad.stderr, bad.stderr
+    german = export("--district", "Atlantis", "--lang", "de")
+    assert german.returncode == 2 and "district: kein Ortsteil 'Atlantis'" in german.stderr

@@ -227,3 +227,29 @@ def test_services_word_their_problems_as_translatable_messages():
                     and isinstance(node.args[0], (ast.Constant, ast.JoinedStr))):
                 plain.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
     assert plain == []
+
+
+@pytest.mark.parametrize(("option", "environ", "expected"), [
+    ("fr", {"LANG": "de_DE.UTF-8"}, "fr"),
+    ("EN", {}, "en"),
+    (None, {"LANGUAGE": "xx:fr:en", "LANG": "de_DE.UTF-8"}, "fr"),
+    (None, {"LC_ALL": "en_GB.UTF-8", "LANG": "fr_FR.UTF-8"}, "en"),
+    (None, {"LC_MESSAGES": "fr_LU.UTF-8", "LANG": "en_US.UTF-8"}, "fr"),
+    (None, {"LANG": "de_LU.UTF-8"}, "de"),
+    (None, {"LANG": "C.UTF-8"}, "de"),
+    (None, {"LC_ALL": "POSIX", "LANG": "en_US"}, "en"),
+    (None, {}, "de"),
+])
+def test_command_line_language(option, environ, expected):
+    from gisapp.cli_language import cli_language
+
+    assert cli_language(option, environ) == expected
+
+
+def test_command_line_refuses_a_language_gisapp_does_not_have():
+    import typer
+
+    from gisapp.cli_language import cli_language
+
+    with pytest.raises(typer.BadParameter):
+        cli_language("xx", {})

@@ -288,13 +288,30 @@ def test_cli_dry_run_and_refusal(db_url, settings, engine, tmp_path):
 
     good = tmp_path / "lights.geojson"
     good.write_bytes(geojson_25832(LIGHTS))
-    dry = cli(db_url, "import", str(good), "-m", "demo", "--type", "street_light", "--dry-run")
+    dry = cli(db_url, "import", str(good), "-m", "demo", "--type", "street_light", "--dry-run",
+              "--lang", "en")
     assert dry.returncode == 0, dry.stderr
-    assert "Dry run: nothing was written" in dry.stderr and "create" in dry.stderr
+    assert "Dry run: nothing was written" in dry.stderr and "New assets" in dry.stderr
     bad = tmp_path / "bad.geojson"
     bad.write_bytes(geojson_25832([LIGHTS[0], {**LIGHTS[1], "power_w": "viel"}]))
-    refused = cli(db_url, "import", str(bad), "-m", "demo", "--type", "street_light")
+    refused = cli(db_url, "import", str(bad), "-m", "demo", "--type", "street_light",
+                  "--lang", "en")
     assert refused.returncode == 1 and "1 rows have errors" in refused.stderr
+    # the report's problems in the shell's language, as on the planner page
+    german = cli(db_url, "import", str(bad), "-m", "demo", "--type", "street_light",
+                 "--dry-run", locale="de_DE.UTF-8")
+    assert german.returncode == 0, german.stderr
+    assert "Probelauf: nichts wurde geschrieben" in german.stderr
+    assert "Zeilen mit Fehlern" in german.stderr and "'viel' ist nicht vom Typ" in german.stderr
+    french = cli(db_url, "import", str(bad), "-m", "demo", "--type", "street_light",
+                 locale="fr_LU.UTF-8")
+    assert french.returncode == 1 and "1 lignes contiennent des erreurs" in french.stderr
+    # a server without a language in its locale reads German, the default of the pages
+    plain = cli(db_url, "import", str(good), "-m", "demo", "--type", "street_light",
+                "--dry-run", locale="C.UTF-8")
+    assert "Neue Anlagen" in plain.stderr, plain.stderr
+    unknown = cli(db_url, "import", str(good), "-m", "demo", "--lang", "xx")
+    assert unknown.returncode == 2 and "--lang" in unknown.stderr
 
 
 async def test_planner_page_upload_report_commit(make_client, count):

@@ -11,7 +11,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from gisapp.errors import GisappError
+from gisapp.cli_language import CliText, LangOption, cli_text
+from gisapp.errors import GisappError, InvalidInput
+from gisapp.messages import N_, Message
 
 
 def export_command(
@@ -30,24 +32,29 @@ def export_command(
     area_crs: Annotated[Optional[str], typer.Option(help="EPSG code of --area")] = None,
     public: Annotated[bool, typer.Option(
         "--public", help="Only what the public sees (public assets and fields)")] = False,
+    lang: LangOption = None,
 ) -> None:
-    """Export assets as GeoPackage, zipped Shapefile, GeoJSON or CSV."""
+    """Export assets as GeoPackage, zipped Shapefile, GeoJSON or CSV. Messages are in
+    German, English or French (--lang, else the shell's locale)."""
     from pydantic import ValidationError
 
     from gisapp.exports.schemas import ExportRequest
 
+    _ = cli_text(lang)
     try:
         req = ExportRequest(format=format, output_crs=crs, types=type_ or [],
                             statuses=status or [], district=district, crs=area_crs,
                             area=_area(area) if area else None,
                             fields="public" if public else "internal")
+    except GisappError as exc:
+        _fail(exc, _)
     except (ValidationError, ValueError, OSError) as exc:
-        _fail(str(exc))
+        _fail(str(exc), _)
     try:
         count = asyncio.run(_run(municipality, req, output))
     except GisappError as exc:
-        _fail("; ".join(f"{d.get('field') or ''}: {d['reason']}" for d in exc.problems()))
-    typer.echo(f"wrote {count} assets to {output}")
+        _fail(exc, _)
+    typer.echo(_("Wrote %(n)s assets to %(path)s.", n=count, path=output))
 
 
 def _area(path: Path) -> dict:
@@ -55,7 +62,9 @@ def _area(path: Path) -> dict:
     data = json.loads(path.read_text(encoding="utf-8"))
     if data.get("type") == "FeatureCollection":
         if len(data.get("features", [])) != 1:
-            raise ValueError(f"{path}: expected exactly one feature")
+            raise InvalidInput(Message(N_("a collection of exactly one feature is needed, "
+                                          "not %(n)s"), n=len(data.get("features", []))),
+                               field="--area")
         data = data["features"][0]
     if data.get("type") == "Feature":
         data = data.get("geometry")
@@ -83,6 +92,10 @@ async def _run(municipality: str, req, output: Path) -> int:
     return out.count
 
 
-def _fail(message: str) -> None:
-    typer.secho(message, fg=typer.colors.RED, err=True)
+def _fail(error: GisappError | str, _: CliText) -> None:
+    """Each problem on its own line, with its field, in the command's language; exit 2."""
+    lines = [error] if isinstance(error, str) else [
+        f"{d['field']}: {_.problem(d)}" if d.get("field") else _.problem(d)
+        for d in error.problems()]
+    typer.secho("\n".join(lines), fg=typer.colors.RED, err=True)
     raise typer.Exit(2)

@@ -12,10 +12,12 @@ from typing import Annotated, Any, Optional
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.progress import TimeElapsedColumn
 from rich.table import Table
 
+from gisapp.cli_language import CliText, LangOption, cli_text
 from gisapp.errors import GisappError
 from gisapp.imports.mapping import FieldMapping
 from gisapp.settings import Settings, load_settings
@@ -58,22 +60,29 @@ async def run_import(settings: Settings, municipality: str, path: Path, mapping:
         await engine.dispose()
 
 
-def _print_report(console: Console, report: dict[str, Any], limit: int = 30) -> None:
+def _print_report(console: Console, report: dict[str, Any], _: CliText, limit: int = 30) -> None:
+    """The dry run's report, with the labels of the planner page's report."""
     summary = Table(show_header=False, box=None)
-    for key in ("format", "crs", "rows", "not_mapped", "candidates", "valid", "create",
-                "update", "errors", "warnings"):
-        summary.add_row(key, str(report[key]))
-    summary.add_row("types", ", ".join(f"{k} {v}" for k, v in report["types"].items()) or "-")
+    labels = {"format": _("Format"), "crs": _("Coordinate reference system"),
+              "rows": _("Rows in the file"), "not_mapped": _("Not for the inventory"),
+              "candidates": _("Rows for the inventory"), "valid": _("Rows without errors"),
+              "create": _("New assets"), "update": _("Updates of existing assets"),
+              "errors": _("Rows with errors"), "warnings": _("Warnings")}
+    for key, label in labels.items():
+        summary.add_row(label, str(report[key]))
+    for code, n in report["types"].items():
+        summary.add_row(_("Type %(code)s", code=code), str(n))
     console.print(summary)
     if report["problems"]:
-        problems = Table("row", "field", "problem", title="Problems")
+        problems = Table(_("Row"), _("Field"), _("Problem"), title=_("Problems"))
         for p in report["problems"][:limit]:
             style = "red" if p["severity"] == "error" else "yellow"
-            problems.add_row(p["row"], p["field"], p["reason"], style=style)
+            problems.add_row(escape(str(p["row"])), escape(str(p["field"] or "")),
+                             escape(_.problem(p)), style=style)
         console.print(problems)
         more = report["errors"] + report["warnings"] - min(limit, len(report["problems"]))
         if more > 0:
-            console.print(f"… and {more} more")
+            console.print(_("… and %(n)s more", n=more))
 
 
 def import_command(
@@ -88,25 +97,30 @@ def import_command(
     layer: Annotated[Optional[str], typer.Option(help="GeoPackage layer")] = None,
     skip_invalid: Annotated[bool, typer.Option(help="Write the good rows, leave rows with "
                             "errors out (default: a file with errors writes nothing)")] = False,
+    lang: LangOption = None,
 ) -> None:
     """Import a GeoJSON, GeoPackage, zipped Shapefile, CSV, OSM extract, charging register
-    or meshviewer file into a municipality."""
+    or meshviewer file into a municipality. The report is in German, English or French
+    (--lang, else the shell's locale)."""
     console = Console(stderr=True)
+    _ = cli_text(lang)
     try:
         field_mapping = _mapping(mapping, type_code, crs, layer)
     except (ValueError, OSError, ValidationError) as exc:
-        console.print(f"[red]mapping: {exc}[/red]")
+        label = _("Field mapping")
+        console.print(f"[red]{escape(label)}: {escape(str(exc))}[/red]")
         raise typer.Exit(2)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as bar:
-        reading = bar.add_task("read and check", total=None)
+        reading = bar.add_task(_("Reading and checking"), total=None)
         tasks: dict[str, Any] = {}
+        phases = {"write": _("Writing")}
 
         def progress(phase: str, done: int, total: int) -> None:
             bar.update(reading, total=1, completed=1)
             if phase not in tasks:
-                tasks[phase] = bar.add_task(phase, total=total)
+                tasks[phase] = bar.add_task(phases.get(phase, phase), total=total)
             bar.advance(tasks[phase], done)
 
         try:
@@ -116,16 +130,16 @@ def import_command(
         except GisappError as exc:
             bar.stop()
             if exc.details:
-                console.print(f"[red]{exc.message}[/red]")
+                console.print(f"[red]{escape(_.problem(exc.reason))}[/red]")
             for item in exc.problems()[:30]:
                 where = f"{item['field']}: " if item.get("field") else ""
-                console.print(f"[red]{where}{item['reason']}[/red]")
+                console.print(f"[red]{escape(where + _.problem(item))}[/red]")
             raise typer.Exit(1)
         bar.update(reading, total=1, completed=1)
-    _print_report(console, report)
+    _print_report(console, report, _)
     if dry_run:
-        console.print("[bold]Dry run: nothing was written.[/bold]")
+        console.print("[bold]" + escape(_("Dry run: nothing was written.")) + "[/bold]")
     else:
         r = report["result"]
-        console.print(f"[green]Written: {r['created']} created, {r['updated']} updated, "
-                      f"{r['unchanged']} unchanged.[/green]")
+        console.print("[green]" + _("Written: %(created)s new, %(updated)s updated, "
+                                    "%(unchanged)s unchanged.", **r) + "[/green]")

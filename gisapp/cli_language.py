@@ -1,0 +1,62 @@
+"""The language of what the command line prints for people: ``--lang``, else the shell's
+locale (``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``, ``LANG``, in gettext's order), else German,
+as on the pages.
+
+``gisapp import`` and ``gisapp export`` print what planners read (a dry run's problems, the
+result). They use the pages' catalogs and message ids, so a report says the same on the
+command line as in the browser; ``reason`` in the API stays English for scripts.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Annotated, Any, Optional
+
+import typer
+
+from gisapp import i18n
+from gisapp.messages import Message, problem_fields, translated
+
+LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+LangOption = Annotated[Optional[str], typer.Option(
+    "--lang", help="Language of the report: de, en or fr (default: the shell's locale, "
+    "else German)")]
+
+
+def cli_language(option: str | None, environ: Mapping[str, str] | None = None) -> str:
+    """``--lang`` when given (refused when gisapp does not have it), else the first locale
+    variable naming a language gisapp has (``C``/``POSIX`` name none), else German."""
+    if option is not None:
+        if language := i18n.supported(option):
+            return language
+        raise typer.BadParameter(f"one of {', '.join(i18n.LANGUAGES)}", param_hint="--lang")
+    environ = os.environ if environ is None else environ
+    for variable in LOCALE_VARIABLES:
+        # LANGUAGE is a list ("fr:en"); the others one locale ("de_DE.UTF-8")
+        for wish in environ.get(variable, "").split(":"):
+            if language := i18n.supported(wish.split(".")[0]):
+                return language
+    return i18n.DEFAULT_LANGUAGE
+
+
+class CliText:
+    """``_("…", name=value)`` and problems in one language, for one command's output."""
+
+    def __init__(self, language: str):
+        self.language = language
+        self._translations = i18n.load_translations(language)
+
+    def __call__(self, text: str, **params: Any) -> str:
+        sentence = self._translations.gettext(text)
+        return sentence % params if params else sentence
+
+    def problem(self, problem: Mapping[str, Any] | Message | str) -> str:
+        """A problem's reason (a report's or an error's) in this language."""
+        fields = problem if isinstance(problem, Mapping) else problem_fields(problem)
+        return translated(fields, self._translations.gettext)
+
+
+def cli_text(option: str | None) -> CliText:
+    return CliText(cli_language(option))
