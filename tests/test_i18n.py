@@ -202,14 +202,16 @@ async def test_the_field_apps_choice_of_language_is_the_servers_too(anon):
     assert r.json()["detail"][0]["text"].startswith("quatre nombres")
 
 
-#: modules whose refusals are for programs, not people (OGC clients, CSRF and origin checks,
-#: the field app's own files, the administrators' English CLI); everything else words its
-#: problems as Messages
-_PROGRAM_FACING = {"ogc", "dependencies.py", "field_app.py", "login.py", "errors.py",
-                   "oidc.py", "admin_cli.py"}
+#: modules whose refusals are for programs, not people (CSRF and origin checks, the field
+#: app's own files, the administrators' English CLI); everything else words its problems as
+#: Messages, also the OGC service (its HTML pages are read by people, and its JSON answers
+#: carry the problem's ``text`` next to OGC's English ``description``)
+_PROGRAM_FACING = {"dependencies.py", "field_app.py", "login.py", "errors.py", "oidc.py",
+                   "admin_cli.py"}
 _ERRORS = {"InvalidInput", "InvalidGeometry", "Conflict", "NotFound", "UnknownCRS",
            "PreconditionRequired", "ReadingNeedsConfirmation", "Forbidden", "UploadRejected",
-           "UploadTooLarge", "UnsupportedFormat"}
+           "UploadTooLarge", "UnsupportedFormat", "InvalidParameter", "UnknownParameter",
+           "OgcNotFound", "NotAcceptable", "OgcError"}
 
 
 def test_services_word_their_problems_as_translatable_messages():

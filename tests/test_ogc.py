@@ -183,6 +183,11 @@ async def test_bad_parameters_are_400_naming_them(anon, query, field):
     body = r.json()
     assert body["detail"][0]["field"] == field
     assert body["code"] == "InvalidParameterValue" and body["description"]
+    # OGC's description stays English for programs; people read the problem's text in their
+    # language (German without an Accept-Language), like every other refusal
+    (item,) = body["detail"]
+    assert item["reason"] == body["description"] and item["message"]
+    assert item["text"] != item["reason"], item
 
 
 async def test_unknown_parameters_on_other_resources(anon):

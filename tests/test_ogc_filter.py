@@ -163,6 +163,8 @@ async def test_bad_filters_are_400_naming_the_parameter(anon, query, field, word
     assert r.status_code == 400, r.text
     detail = r.json()["detail"][0]
     assert detail["field"] == field and words in detail["reason"], detail
+    # the same refusal in German for people (the parser's own words stay as they are)
+    assert detail["message"] and detail["text"] != detail["reason"], detail
 
 
 @pytest.mark.parametrize("expression", [

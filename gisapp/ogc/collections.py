@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from gisapp.messages import N_, Message
 from gisapp.models.asset import STATUSES
 from gisapp.ogc.context import OgcContext
 from gisapp.ogc.errors import InvalidParameter, OgcNotFound
@@ -126,7 +127,14 @@ async def get_collection(ctx: OgcContext, code: str) -> Collection:
     for found in await list_collections(ctx):
         if found.code == code:
             return found
-    raise OgcNotFound(f"no collection {code!r}", field="collectionId")
+    raise OgcNotFound(Message(N_("no collection %(code)s"), code=repr(code)),
+                      field="collectionId")
+
+
+#: the refusal of a value that is not of its queryable's type (only these types are parsed)
+_NOT_A = {"boolean": N_("%(value)s is not a boolean"),
+          "integer": N_("%(value)s is not an integer"),
+          "number": N_("%(value)s is not a number")}
 
 
 def typed_value(name: str, spec: dict[str, Any], raw: str) -> Any:
@@ -147,17 +155,18 @@ def typed_value(name: str, spec: dict[str, Any], raw: str) -> Any:
         else:
             value = raw
     except ValueError:
-        raise InvalidParameter(f"{raw!r} is not a {kind}", field=name)
+        raise InvalidParameter(Message(_NOT_A[kind], value=repr(raw)), field=name)
     if "enum" in spec and value not in spec["enum"]:
-        raise InvalidParameter(f"{raw!r} is not one of {', '.join(map(str, spec['enum']))}",
-                               field=name)
+        raise InvalidParameter(Message(N_("%(value)s is not one of %(allowed)s"), value=repr(raw),
+                                       allowed=", ".join(map(str, spec["enum"]))), field=name)
     if spec.get("format") == "date":
         from datetime import date
 
         try:
             value = date.fromisoformat(raw)
         except ValueError:
-            raise InvalidParameter(f"{raw!r} is not a date (YYYY-MM-DD)", field=name)
+            raise InvalidParameter(Message(N_("%(value)s is not a date (YYYY-MM-DD)"),
+                                           value=repr(raw)), field=name)
     return value
 
 

@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gisapp.auth import principal as auth
 from gisapp.auth.principal import Principal
 from gisapp.database import APP_ROLE, PUBLIC_ROLE, set_role
+from gisapp.messages import N_, Message
 from gisapp.ogc.errors import OgcNotFound
 
 _OPEN = text(
@@ -86,7 +87,8 @@ class OgcContext:
 
 def _place(slug: str, row) -> Place:
     if row is None:
-        raise OgcNotFound(f"no municipality {slug!r}", field="municipality")
+        raise OgcNotFound(Message(N_("no municipality %(slug)s"), slug=repr(slug)),
+                          field="municipality")
     bounds = None if row[4] is None else (row[4], row[5], row[6], row[7])
     return Place(row[0], slug, row[1], row[2], row[3], bounds)
 

@@ -40,6 +40,7 @@ import shapely.geometry
 import shapely.ops
 
 from gisapp.ogc import crs as ogc_crs
+from gisapp.messages import N_, Message
 from gisapp.ogc.errors import InvalidParameter
 
 MAX_CHARS = 4000
@@ -131,8 +132,9 @@ def _run_with_large_stack(parse: Callable[[str], Any], text: str) -> Any:
     worker.join()
     if "error" in outcome:
         message = str(outcome["error"]).strip().splitlines()
-        raise InvalidParameter("not a valid CQL2 expression: "
-                               + " ".join(m.strip() for m in message[:6])[:400], field=FIELD)
+        raise InvalidParameter(Message(N_("not a valid CQL2 expression: %(detail)s"),
+                                       detail=" ".join(m.strip() for m in message[:6])[:400]),
+                               field=FIELD)
     return outcome["tree"]
 
 
@@ -140,18 +142,19 @@ def parse(text: str, language: str | None) -> Any:
     """The filter's JSON tree (400 for an unknown language, a text too long or not CQL2)."""
     language = language or "cql2-text"
     if language not in LANGUAGES:
-        raise InvalidParameter(f"filter-lang must be one of {', '.join(LANGUAGES)}",
-                               field="filter-lang")
+        raise InvalidParameter(Message(N_("filter-lang must be one of %(allowed)s"),
+                                       allowed=", ".join(LANGUAGES)), field="filter-lang")
     if len(text) > MAX_CHARS:
-        raise InvalidParameter(f"the filter is longer than {MAX_CHARS} characters",
-                               field=FIELD)
+        raise InvalidParameter(Message(N_("the filter is longer than %(num)s characters"),
+                                       num=MAX_CHARS), field=FIELD)
     if not text.strip():
-        raise InvalidParameter("the filter is empty", field=FIELD)
+        raise InvalidParameter(Message(N_("the filter is empty")), field=FIELD)
     if language == "cql2-json":
         try:
             json.loads(text)
         except (ValueError, RecursionError):
-            raise InvalidParameter("filter is not JSON (filter-lang=cql2-json)", field=FIELD)
+            raise InvalidParameter(Message(N_("filter is not JSON (filter-lang=cql2-json)")),
+                                   field=FIELD)
         return _run_with_large_stack(cql2.parse_json, text)
     return _run_with_large_stack(cql2.parse_text, text)
 
@@ -167,24 +170,26 @@ class _Writer:
         self.literal_crs = literal_crs
         self.nodes = 0
 
-    def fail(self, message: str) -> InvalidParameter:
-        return InvalidParameter(message, field=FIELD)
+    def fail(self, text: str, **params: Any) -> InvalidParameter:
+        """The refusal of the filter: ``text`` is an ``N_`` message with ``%(name)s``
+        parameters (the English sentence is the OGC description, the page translates it)."""
+        return InvalidParameter(Message(text, **params), field=FIELD)
 
     # --- predicates ---------------------------------------------------------------
     def predicate(self, node: Any, depth: int = 0) -> str:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise self.fail(f"the filter has more than {MAX_NODES} parts")
+            raise self.fail(N_("the filter has more than %(num)s parts"), num=MAX_NODES)
         if depth > MAX_DEPTH:
-            raise self.fail(f"the filter nests deeper than {MAX_DEPTH} levels")
+            raise self.fail(N_("the filter nests deeper than %(num)s levels"), num=MAX_DEPTH)
         if isinstance(node, bool):
             return "TRUE" if node else "FALSE"
         if not isinstance(node, dict) or "op" not in node:
-            raise self.fail(f"{_show(node)} is not a condition")
+            raise self.fail(N_("%(value)s is not a condition"), value=_show(node))
         op, args = str(node["op"]).lower(), node.get("args") or []
         if op in ("and", "or"):
             if len(args) < 2:
-                raise self.fail(f"{op.upper()} needs two conditions")
+                raise self.fail(N_("%(op)s needs two conditions"), op=op.upper())
             parts = [self.predicate(a, depth + 1) for a in args]
             return "(" + f" {op.upper()} ".join(parts) + ")"
         if op == "not":
@@ -201,16 +206,18 @@ class _Writer:
             self._arity("LIKE", args, 2)
             prop = self.property(args[0])
             if prop.kind != "text" or prop.date_as_text:
-                raise self.fail(f"LIKE applies to text; {_name(args[0])} is a {prop.kind}")
+                raise self.fail(N_("LIKE applies to text; %(name)s is a %(kind)s"),
+                                name=_name(args[0]), kind=prop.kind)
             if not isinstance(args[1], str):
-                raise self.fail("LIKE takes a text pattern ('Haupt%')")
+                raise self.fail(N_("LIKE takes a text pattern ('Haupt%')"))
             return (f"({prop.sql(self.bind, self.attributes_column)}"
                     f" LIKE {self.bind(args[1])}::text)")
         if op == "between":
             self._arity("BETWEEN", args, 3)
             prop = self.property(args[0])
             if prop.kind not in _ORDERED:
-                raise self.fail(f"BETWEEN does not apply to {_name(args[0])} ({prop.kind})")
+                raise self.fail(N_("BETWEEN does not apply to %(name)s (%(kind)s)"),
+                                name=_name(args[0]), kind=prop.kind)
             low, high = (self.literal(prop, a, _name(args[0])) for a in args[1:])
             return f"({prop.sql(self.bind, self.attributes_column)} BETWEEN {low} AND {high})"
         if op == "in":
@@ -218,10 +225,10 @@ class _Writer:
             prop = self.property(args[0])
             values = args[1]
             if not isinstance(values, list) or not values:
-                raise self.fail("IN takes a list of values: name IN ('a', 'b')")
+                raise self.fail(N_("IN takes a list of values: name IN ('a', 'b')"))
             self.nodes += len(values)
             if self.nodes > MAX_NODES:
-                raise self.fail(f"the filter has more than {MAX_NODES} parts")
+                raise self.fail(N_("the filter has more than %(num)s parts"), num=MAX_NODES)
             typed = [self.value(prop, v, _name(args[0])) for v in values]
             kind = "text" if prop.date_as_text else prop.kind
             array = {"text": "text[]", "number": "numeric[]", "boolean": "boolean[]",
@@ -233,15 +240,17 @@ class _Writer:
             geom_args = [a for a in args if _is_property(a)]
             literals = [a for a in args if not _is_property(a)]
             if len(geom_args) != 1 or _name(geom_args[0]) != GEOMETRY or len(literals) != 1:
-                raise self.fail("S_INTERSECTS compares the property 'geometry' with a "
-                                "geometry or a BBOX")
+                raise self.fail(N_("S_INTERSECTS compares the property 'geometry' with a "
+                                   "geometry or a BBOX"))
             shape = self.geometry(literals[0])
             return f"(a.geom && {shape} AND ST_Intersects(a.geom, {shape}))"
-        raise self.fail(f"the operator {node['op']!r} is not supported; see /conformance")
+        raise self.fail(N_("the operator %(op)s is not supported; see /conformance"),
+                        op=repr(node["op"]))
 
     def _arity(self, op: str, args: list, count: int) -> None:
         if len(args) != count:
-            raise self.fail(f"{op.upper()} takes {count} argument(s), not {len(args)}")
+            raise self.fail(N_("%(op)s takes %(count)s argument(s), not %(given)s"),
+                            op=op.upper(), count=count, given=len(args))
 
     def comparison(self, op: str, left: Any, right: Any) -> str:
         if not _is_property(left) and _is_property(right):
@@ -249,13 +258,15 @@ class _Writer:
             op = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
         prop = self.property(left)
         if op not in ("=", "<>") and prop.kind not in _ORDERED:
-            raise self.fail(f"{op} does not apply to {_name(left)} ({prop.kind})")
+            raise self.fail(N_("%(op)s does not apply to %(name)s (%(kind)s)"), op=op,
+                            name=_name(left), kind=prop.kind)
         lhs = prop.sql(self.bind, self.attributes_column)
         if _is_property(right):
             other = self.property(right)
             if other.kind != prop.kind:
-                raise self.fail(f"{_name(left)} ({prop.kind}) and {_name(right)} "
-                                f"({other.kind}) cannot be compared")
+                raise self.fail(N_("%(name)s (%(kind)s) and %(other)s (%(other_kind)s) cannot be "
+                                   "compared"), name=_name(left), kind=prop.kind,
+                                other=_name(right), other_kind=other.kind)
             rhs = other.sql(self.bind, self.attributes_column)
         else:
             rhs = self.literal(prop, right, _name(left))
@@ -264,14 +275,14 @@ class _Writer:
     # --- operands -------------------------------------------------------------------
     def property(self, node: Any) -> Property:
         if not _is_property(node):
-            raise self.fail(f"{_show(node)} must be a property (see /queryables)")
+            raise self.fail(N_("%(value)s must be a property (see /queryables)"), value=_show(node))
         name = _name(node)
         if name == GEOMETRY:
-            raise self.fail("the geometry is filtered with S_INTERSECTS")
+            raise self.fail(N_("the geometry is filtered with S_INTERSECTS"))
         prop = self.props.get(name)
         if prop is None:
-            raise self.fail(f"{name!r} is not a queryable of this collection "
-                            "(see /queryables)")
+            raise self.fail(N_("%(name)s is not a queryable of this collection (see /queryables)"),
+                            name=repr(name))
         return prop
 
     def value(self, prop: Property, node: Any, name: str) -> Any:
@@ -279,15 +290,17 @@ class _Writer:
         if isinstance(node, dict) and "date" in node and len(node) == 1:
             node = node["date"]
             if prop.kind != "date":
-                raise self.fail(f"{name} is a {prop.kind}, not a date")
+                raise self.fail(N_("%(name)s is a %(kind)s, not a date"), name=name, kind=prop.kind)
         if prop.kind == "number":
             if isinstance(node, bool) or not isinstance(node, int | float) \
                     or not math.isfinite(node):
-                raise self.fail(f"{name} is a number; {_show(node)} is not")
+                raise self.fail(N_("%(name)s is a number; %(value)s is not"), name=name,
+                                value=_show(node))
             return node
         if prop.kind == "boolean":
             if not isinstance(node, bool):
-                raise self.fail(f"{name} is true or false; {_show(node)} is not")
+                raise self.fail(N_("%(name)s is true or false; %(value)s is not"), name=name,
+                                value=_show(node))
             return node
         if prop.kind == "date":
             try:
@@ -295,10 +308,12 @@ class _Writer:
             except ValueError:
                 day = None
             if day is None:
-                raise self.fail(f"{name} is a date; {_show(node)} is not (DATE('2024-05-01'))")
+                raise self.fail(N_("%(name)s is a date; %(value)s is not (DATE('2024-05-01'))"),
+                                name=name, value=_show(node))
             return day.isoformat() if prop.date_as_text else day
         if not isinstance(node, str):
-            raise self.fail(f"{name} is text; {_show(node)} is not (quote it: '…')")
+            raise self.fail(N_("%(name)s is text; %(value)s is not (quote it: '…')"), name=name,
+                            value=_show(node))
         return node
 
     def literal(self, prop: Property, node: Any, name: str) -> str:
@@ -313,33 +328,34 @@ class _Writer:
             if not (isinstance(box, list) and len(box) in (4, 6)
                     and all(isinstance(v, int | float) and not isinstance(v, bool)
                             and math.isfinite(v) for v in box)):
-                raise self.fail("BBOX takes 4 finite numbers")
+                raise self.fail(N_("BBOX takes 4 finite numbers"))
             if len(box) == 6:
                 box = [box[0], box[1], box[3], box[4]]
             if out.swap_axes:
                 box = [box[1], box[0], box[3], box[2]]
             if box[0] > box[2] or box[1] > box[3]:
-                raise self.fail("the BBOX's lower corner lies above or right of its upper one")
+                raise self.fail(N_("the BBOX's lower corner lies above or right of its upper one"))
             shape: Any = shapely.box(*box)
         elif isinstance(node, dict) and node.get("type") in _GEOJSON_TYPES:
             try:
                 shape = shapely.geometry.shape(node)
             except (ValueError, TypeError, AttributeError, KeyError,
                     shapely.errors.GEOSException) as exc:
-                raise self.fail(f"not a valid geometry: {exc}")
+                raise self.fail(N_("not a valid geometry: %(detail)s"), detail=str(exc))
             if out.swap_axes:
                 shape = shapely.ops.transform(lambda x, y, z=None: (y, x), shape)
         else:
-            raise self.fail(f"{_show(node)} is not a geometry or a BBOX")
+            raise self.fail(N_("%(value)s is not a geometry or a BBOX"), value=_show(node))
         coords = shapely.get_coordinates(shape)
         if shape.is_empty or not len(coords) or not math.isfinite(float(coords.sum())):
-            raise self.fail("the geometry is empty or has coordinates that are not numbers")
+            raise self.fail(N_("the geometry is empty or has coordinates that are not numbers"))
         if not shape.is_valid:
-            raise self.fail(f"the geometry is not valid: {shapely.is_valid_reason(shape)}")
+            raise self.fail(N_("the geometry is not valid: %(detail)s"),
+                            detail=shapely.is_valid_reason(shape))
         if out.srid == 4326 and not (-180 <= coords[:, 0].min() <= coords[:, 0].max() <= 180
                                      and -90 <= coords[:, 1].min() <= coords[:, 1].max() <= 90):
-            raise self.fail("the geometry's coordinates lie outside lon -180..180, lat -90..90"
-                            " (filter-crs is CRS84, lon/lat, unless given)")
+            raise self.fail(N_("the geometry's coordinates lie outside lon -180..180, lat -90..90"
+                               " (filter-crs is CRS84, lon/lat, unless given)"))
         wkb = self.bind(shapely.to_wkb(shape))
         if out.srid == 4326:
             return f"ST_GeomFromWKB({wkb}, 4326)"

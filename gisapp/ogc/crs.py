@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from gisapp import geo
+from gisapp.messages import N_, Message
 from gisapp.ogc.errors import InvalidParameter
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -68,7 +69,7 @@ def parse(value: str | None, working_crs: int, field: str) -> OutputCrs:
         uri = EPSG_URI.format(int(uri[5:]))
     uri = uri.replace("https://", "http://", 1)
     if uri not in offered(working_crs):
-        raise InvalidParameter(
-            f"{value!r} is not offered; use one of: {', '.join(offered(working_crs))}",
-            field=field)
+        raise InvalidParameter(Message(
+            N_("%(value)s is not offered; use one of: %(offered)s"), value=repr(value),
+            offered=", ".join(offered(working_crs))), field=field)
     return by_srid(int(uri.rsplit("/", 1)[1]))

@@ -22,15 +22,23 @@ from datetime import UTC, datetime
 from fastapi import Request
 
 from gisapp import geo
+from gisapp.messages import N_, Message
 from gisapp.ogc import cql2_filter, crs, params
 from gisapp.ogc.collections import get_collection, typed_value
 from gisapp.ogc.context import (
-    OgcContext, anonymous, caller_connection, ogc_transaction, public_connection,
+    OgcContext,
+    anonymous,
+    caller_connection,
+    ogc_transaction,
+    public_connection,
 )
 from gisapp.ogc.documents import GEOJSON, HTML, JSON, link
 from gisapp.ogc.errors import InvalidParameter, OgcNotFound, UnknownParameter
 from gisapp.ogc.features_sql import (
-    PUBLIC_FILTER_COLUMNS, STAFF_FILTER_COLUMNS, ItemsQuery, item_sql,
+    PUBLIC_FILTER_COLUMNS,
+    STAFF_FILTER_COLUMNS,
+    ItemsQuery,
+    item_sql,
 )
 
 ITEMS_PARAMETERS = frozenset({"limit", "bbox", "bbox-crs", "crs", "datetime", "after", "before",
@@ -73,9 +81,10 @@ async def _filters(ctx: OgcContext, collection: str, extra: list[str],
     for name in extra:
         spec = found.queryables.get(name)
         if spec is None:
-            raise UnknownParameter(
-                f"unknown query parameter {name!r}; see {collection}/queryables for the "
-                "properties to filter by", field=name)
+            raise UnknownParameter(Message(
+                N_("unknown query parameter %(name)s; see %(collection)s/queryables for the "
+                   "properties to filter by"), name=repr(name), collection=collection),
+                field=name)
         value = typed_value(name, spec, request.query_params[name])
         (by_column if name in columns else by_attribute)[name] = value
     return by_column, by_attribute, cql
@@ -111,7 +120,7 @@ async def items_page(request: Request, slug: str, collection: str, *,
     limit = params.limit(q)
     after, before = params.cursor(q, "after"), params.cursor(q, "before")
     if after and before:
-        raise InvalidParameter("give after or before, not both", field="before")
+        raise InvalidParameter(Message(N_("give after or before, not both")), field="before")
     interval = params.datetime_interval(q.get("datetime"))
     # filters need the collection's queryables (the schemas): the general transaction
     filtered = bool(extra) or q.get("filter") is not None
@@ -143,7 +152,8 @@ async def items_page(request: Request, slug: str, collection: str, *,
 def _page(request: Request, row, query: ItemsQuery) -> Page:
     """The FeatureCollection around the features PostgreSQL wrote."""
     if not row["known"]:
-        raise OgcNotFound(f"no collection {query.collection!r}", field="collectionId")
+        raise OgcNotFound(Message(N_("no collection %(code)s"), code=repr(query.collection)),
+                          field="collectionId")
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     tail = (f'],"numberReturned":{row["returned"]},"timeStamp":"{stamp}","links":'
             f'{json.dumps(_page_links(request, row, query))}}}')
@@ -159,13 +169,15 @@ async def item(request: Request, slug: str, collection: str, feature_id: str) ->
     try:
         fid = uuid.UUID(feature_id)
     except ValueError:
-        raise OgcNotFound(f"no feature {feature_id!r}", field="featureId")
+        raise OgcNotFound(Message(N_("no feature %(id)s"), id=repr(feature_id)),
+                          field="featureId")
     async with caller_connection(request, slug) as (conn, place, internal):
         out = crs.parse(q.get("crs"), place.working_crs, "crs")
         statement, args = item_sql(place.id, collection, fid, out, internal)
         text = await conn.fetchval(statement, *args)
     if text is None:
-        raise OgcNotFound(f"no feature {feature_id!r} in {collection!r}", field="featureId")
+        raise OgcNotFound(Message(N_("no feature %(id)s in %(code)s"), id=repr(feature_id),
+                                  code=repr(collection)), field="featureId")
     base = str(request.base_url).rstrip("/")
     coll_url = f"{base}/ogc/{slug}/collections/{collection}"
     links = [link(str(request.url), "self", GEOJSON, "this feature"),

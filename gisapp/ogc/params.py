@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from starlette.datastructures import QueryParams
 
+from gisapp.messages import N_, Message
 from gisapp.ogc.errors import InvalidParameter, UnknownParameter
 
 DEFAULT_LIMIT = 10
@@ -26,12 +27,13 @@ def check_known(params: QueryParams, allowed: Iterable[str]) -> None:
     known = COMMON.union(allowed)
     for key in params.keys():
         if key not in known:
-            raise UnknownParameter(
-                f"unknown query parameter {key!r}; this resource accepts: "
-                f"{', '.join(sorted(known))}", field=key)
+            raise UnknownParameter(Message(
+                N_("unknown query parameter %(name)s; this resource accepts: %(known)s"),
+                name=repr(key), known=", ".join(sorted(known))), field=key)
     for key in set(params.keys()):
         if len(params.getlist(key)) > 1:
-            raise InvalidParameter(f"{key!r} is given more than once", field=key)
+            raise InvalidParameter(Message(N_("%(name)s is given more than once"), name=repr(key)),
+                                   field=key)
 
 
 def wants_html(params: QueryParams, accept: str | None) -> bool:
@@ -40,7 +42,8 @@ def wants_html(params: QueryParams, accept: str | None) -> bool:
     f = params.get("f")
     if f is not None:
         if f not in FORMATS:
-            raise InvalidParameter(f"f must be one of {', '.join(FORMATS)}", field="f")
+            raise InvalidParameter(Message(N_("f must be one of %(allowed)s"),
+                                           allowed=", ".join(FORMATS)), field="f")
         return f == "html"
     if not accept:
         return False
@@ -58,11 +61,12 @@ def limit(params: QueryParams) -> int:
     if raw is None:
         return DEFAULT_LIMIT
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
-        raise InvalidParameter(f"limit must be a whole number from 1 to {MAX_LIMIT}",
-                               field="limit")
+        raise InvalidParameter(Message(N_("limit must be a whole number from 1 to %(num)s"),
+                                       num=MAX_LIMIT), field="limit")
     value = int(raw)
     if value < 1:
-        raise InvalidParameter(f"limit must be from 1 to {MAX_LIMIT}", field="limit")
+        raise InvalidParameter(Message(N_("limit must be from 1 to %(num)s"), num=MAX_LIMIT),
+                               field="limit")
     # OGC: a limit above the maximum is reduced to it, not refused
     return min(value, MAX_LIMIT)
 
@@ -74,16 +78,18 @@ def bbox(raw: str | None) -> tuple[float, float, float, float] | None:
     try:
         parts = [float(p) for p in raw.split(",")]
     except ValueError:
-        raise InvalidParameter("bbox must be 4 numbers: minx,miny,maxx,maxy", field="bbox")
+        raise InvalidParameter(Message(N_("bbox must be 4 numbers: minx,miny,maxx,maxy")),
+                               field="bbox")
     if len(parts) == 6:
         parts = [parts[0], parts[1], parts[3], parts[4]]
     if len(parts) != 4 or not all(math.isfinite(p) for p in parts):
-        raise InvalidParameter("bbox must be 4 finite numbers: minx,miny,maxx,maxy",
+        raise InvalidParameter(Message(N_("bbox must be 4 finite numbers: minx,miny,maxx,maxy")),
                                field="bbox")
     if parts[1] > parts[3]:
-        raise InvalidParameter("the lower corner lies above the upper one", field="bbox")
+        raise InvalidParameter(Message(N_("the lower corner lies above the upper one")),
+                               field="bbox")
     if parts[0] > parts[2]:
-        raise InvalidParameter("bboxes across the antimeridian are not supported",
+        raise InvalidParameter(Message(N_("bboxes across the antimeridian are not supported")),
                                field="bbox")
     return parts[0], parts[1], parts[2], parts[3]
 
@@ -96,8 +102,8 @@ def cursor(params: QueryParams, name: str) -> uuid.UUID | None:
     try:
         return uuid.UUID(raw)
     except ValueError:
-        raise InvalidParameter(f"{name} must be a feature id from a next/prev link",
-                               field=name)
+        raise InvalidParameter(Message(N_("%(name)s must be a feature id from a next/prev link"),
+                                       name=name), field=name)
 
 
 @dataclass(frozen=True)
@@ -114,9 +120,9 @@ def _instant(raw: str, *, end: bool) -> datetime:
             return moment + timedelta(days=1, microseconds=-1) if end else moment
         moment = datetime.fromisoformat(raw)
     except ValueError:
-        raise InvalidParameter(
-            f"{raw!r} is not an RFC 3339 date-time (e.g. 2024-05-01T00:00:00Z)",
-            field="datetime")
+        raise InvalidParameter(Message(
+            N_("%(value)s is not an RFC 3339 date-time (e.g. 2024-05-01T00:00:00Z)"),
+            value=repr(raw)), field="datetime")
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -130,7 +136,9 @@ def datetime_interval(raw: str | None) -> Interval | None:
     start = None if first in ("..", "") else _instant(first, end=False)
     stop = None if second in ("..", "") else _instant(second, end=True)
     if start is None and stop is None:
-        raise InvalidParameter("an interval needs at least one end", field="datetime")
+        raise InvalidParameter(Message(N_("an interval needs at least one end")),
+                               field="datetime")
     if start and stop and start > stop:
-        raise InvalidParameter("the interval ends before it starts", field="datetime")
+        raise InvalidParameter(Message(N_("the interval ends before it starts")),
+                               field="datetime")
     return Interval(start, stop)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
+from gisapp.messages import N_, Message
 from gisapp.ogc import params
 from gisapp.ogc.collections import Collection, get_collection, list_collections
 from gisapp.ogc.context import Place, caller_connection, ogc_transaction
@@ -47,11 +48,13 @@ def parse_tile(z: str, x: str, y: str) -> tuple[int, int, int]:
     try:
         zi, xi, yi = int(z), int(x), int(y)
     except ValueError:
-        raise InvalidParameter("z, x and y must be whole numbers", field="tile")
+        raise InvalidParameter(Message(N_("z, x and y must be whole numbers")), field="tile")
     if not 0 <= zi <= MAX_ZOOM:
-        raise OgcNotFound(f"zoom {zi} is outside 0..{MAX_ZOOM}", field="tileMatrix")
+        raise OgcNotFound(Message(N_("zoom %(zoom)s is outside 0..%(max)s"), zoom=zi,
+                                  max=MAX_ZOOM), field="tileMatrix")
     if not (0 <= xi < 2 ** zi and 0 <= yi < 2 ** zi):
-        raise OgcNotFound(f"tile {zi}/{xi}/{yi} is outside the tile matrix", field="tile")
+        raise OgcNotFound(Message(N_("tile %(tile)s is outside the tile matrix"),
+                                  tile=f"{zi}/{xi}/{yi}"), field="tile")
     return zi, xi, yi
 
 
@@ -95,7 +98,8 @@ async def collection_tile(request: Request, slug: str, collection: str,
             args = args[:2]
         row = await conn.fetchrow(statement, *args)
         if not row["known"]:
-            raise OgcNotFound(f"no collection {collection!r}", field="collectionId")
+            raise OgcNotFound(Message(N_("no collection %(code)s"), code=repr(collection)),
+                              field="collectionId")
     return _tile(row["mvt"], internal)
 
 
