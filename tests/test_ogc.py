@@ -362,6 +362,24 @@ async def test_html_views(anon):
     assert "SL-" in r.text
 
 
+async def test_html_views_read_in_the_page_language(anon):
+    """The JSON keeps OGC's English link titles and status codes; the HTML pages show the
+    collection's title, the status and the links in the reader's language."""
+    r = await anon.get(B + "/collections/street_light/items?f=html&limit=3&status=active",
+                       headers={"Accept-Language": "de"})
+    assert "<h1>Straßenleuchte</h1>" in r.text and ">in Betrieb<" in r.text
+    assert ">nächste Seite</a>" in r.text and ">die Sammlung</a>" in r.text
+    assert ">active<" not in r.text and "this page" not in r.text
+    landing = await anon.get(B + "?f=html", headers={"Accept-Language": "fr"})
+    assert "Inventaire des infrastructures de Musterdorf" in landing.text
+    assert ">Classes de conformité</a>" in landing.text
+    assert ">Page d’accueil du service (JSON)</a>" in landing.text
+    feature = (await anon.get(B + "/collections/street_light/items?limit=1")).json()
+    assert feature["links"][0]["title"] == "this page"
+    assert feature["features"][0]["properties"]["status"] in ("active", "planned", "defective",
+                                                              "out_of_service")
+
+
 @pytest.fixture
 async def public_pool(app, settings):
     """The app's public pool, as a served app has it (sees committed data)."""
@@ -400,3 +418,23 @@ async def test_public_pool_answers_the_same(anon, public_pool):
     filtered = await anon.get(url + "&lamp_technology=LED")  # needs the schemas: session
     assert {f["properties"]["lamp_technology"] for f in filtered.json()["features"]} == {"LED"}
     assert public_pool.acquired == 6  # all but the filtered page
+
+
+async def test_a_browser_gets_an_error_page_a_gis_program_json(anon):
+    """The HTML view's refusals are pages in the reader's language; the same request from a
+    program (no Accept, or f=json) stays OGC's JSON exception."""
+    url = B + "/collections/street_light/items?bbox=1,2,x"
+    page = await anon.get(url, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8",
+                                        "Accept-Language": "de"})
+    assert page.status_code == 400 and page.headers["content-type"].startswith("text/html")
+    assert "bbox muss aus 4 Zahlen bestehen" in page.text
+    french = await anon.get(url + "&f=html", headers={"Accept-Language": "fr"})
+    assert french.status_code == 400 and "bbox doit être 4 nombres" in french.text
+    missing = await anon.get(B + "/collections/nope?f=html", headers={"Accept-Language": "en"})
+    assert missing.status_code == 404 and "no collection &#39;nope&#39;" in missing.text
+    for program in ({}, {"Accept": "application/geo+json"}):
+        r = await anon.get(url, headers=program)
+        assert r.status_code == 400 and r.json()["code"] == "InvalidParameterValue"
+    assert (await anon.get(url + "&f=json", headers={"Accept": "text/html"})).json()["code"]
+    # an unknown format cannot be answered in it: JSON
+    assert (await anon.get(url + "&f=xml", headers={"Accept": "text/html"})).json()["code"]

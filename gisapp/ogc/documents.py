@@ -1,10 +1,14 @@
 """The JSON documents of the service's metadata resources: landing page, conformance,
-collections, one collection, queryables, schema. Plain dicts with absolute links."""
+collections, one collection, queryables, schema. Plain dicts with absolute links.
+
+Link titles are English in the JSON (``N_`` marks them); the HTML view shows them in the
+page's language (:mod:`gisapp.ogc.html`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from gisapp.messages import N_
 from gisapp.ogc import cql2_filter, crs
 from gisapp.ogc.collections import Collection, geometry_format
 from gisapp.ogc.context import Place
@@ -65,26 +69,26 @@ def landing(root: str, place: Place, html: bool) -> dict[str, Any]:
         "description": f"Infrastructure inventory of {place.name}: OGC API Features "
                        "(one collection per asset type) and vector tiles.",
         "links": [
-            *self_links(root, html, "Landing page"),
-            link(f"{root}/api", "service-desc", OPENAPI_JSON, "OpenAPI 3.0 definition"),
-            link(f"{root}/api?f=html", "service-doc", HTML, "API documentation"),
-            link(f"{root}/conformance", "conformance", JSON, "Conformance classes"),
+            *self_links(root, html, N_("Landing page")),
+            link(f"{root}/api", "service-desc", OPENAPI_JSON, N_("OpenAPI 3.0 definition")),
+            link(f"{root}/api?f=html", "service-doc", HTML, N_("API documentation")),
+            link(f"{root}/conformance", "conformance", JSON, N_("Conformance classes")),
             link(f"{root}/conformance", "http://www.opengis.net/def/rel/ogc/1.0/conformance",
-                 JSON, "Conformance classes"),
-            link(f"{root}/collections", "data", JSON, "Collections"),
+                 JSON, N_("Conformance classes")),
+            link(f"{root}/collections", "data", JSON, N_("Collections")),
             link(f"{root}/collections", "http://www.opengis.net/def/rel/ogc/1.0/data", JSON,
-                 "Collections"),
+                 N_("Collections")),
             link(f"{root}/tileMatrixSets", "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes",
-                 JSON, "Tile matrix sets"),
+                 JSON, N_("Tile matrix sets")),
             link(f"{root}/tiles", "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
-                 JSON, "Vector tiles of all collections"),
+                 JSON, N_("Vector tiles of all collections")),
         ],
     }
 
 
 def conformance(root: str, html: bool) -> dict[str, Any]:
     return {"conformsTo": CONFORMANCE,
-            "links": self_links(f"{root}/conformance", html, "Conformance classes")}
+            "links": self_links(f"{root}/conformance", html, N_("Conformance classes"))}
 
 
 def extent(place: Place) -> dict[str, Any]:
@@ -101,11 +105,11 @@ def collection(root: str, place: Place, found: Collection, language: str,
         link(f"{url}/items", "items", GEOJSON, "Features (GeoJSON)"),
         link(f"{url}/items?f=html", "items", HTML, "Features (HTML)"),
         link(f"{url}/queryables", "http://www.opengis.net/def/rel/ogc/1.0/queryables",
-             SCHEMA_JSON, "Queryables"),
+             SCHEMA_JSON, N_("Queryables")),
         link(f"{url}/schema", "http://www.opengis.net/def/rel/ogc/1.0/schema", SCHEMA_JSON,
-             "Schema of the features"),
+             N_("Schema of the features")),
         link(f"{url}/tiles", "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector", JSON,
-             "Vector tiles"),
+             N_("Vector tiles")),
         link(f"{url}/tiles/WebMercatorQuad/tilejson.json", "describedby", JSON, "TileJSON"),
     ]
     return {
@@ -123,7 +127,7 @@ def collection(root: str, place: Place, found: Collection, language: str,
 def collections(root: str, place: Place, found: list[Collection], language: str,
                 html: bool) -> dict[str, Any]:
     return {
-        "links": self_links(f"{root}/collections", html, "Collections"),
+        "links": self_links(f"{root}/collections", html, N_("Collections")),
         "crs": crs.offered(place.working_crs),
         "collections": [collection(root, place, c, language, html, with_self=False)
                         for c in found],

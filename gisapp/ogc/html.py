@@ -1,43 +1,64 @@
 """HTML views of the OGC resources (the "HTML" conformance class): the same documents as
 the JSON answers, rendered by one template in the page's language. Not the hot path:
-features are parsed from the JSON text here."""
+features are parsed from the JSON text here.
+
+The JSON keeps OGC's English link titles for programs; here they, the page titles and the
+features' status are shown in the reader's language.
+"""
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from gisapp.pages.templating import render
+from gisapp.pages.planner_map import STATUS_LABELS
+from gisapp.pages.templating import gettext, render
 
 _SHOWN = ("code", "name", "status")
+#: a link title with its format in brackets: "Landing page (JSON)"
+_WITH_FORMAT = re.compile(r"^(?P<title>.+) \((?P<format>JSON|HTML|GeoJSON)\)$")
+
+
+def _title(text: str, _: Callable[[str], str]) -> str:
+    """A link title in the page's language; the format in brackets stays as it is."""
+    match = _WITH_FORMAT.match(text)
+    return f"{_(match['title'])} ({match['format']})" if match else _(text)
 
 
 def _page(request: Request, context: dict[str, Any]) -> HTMLResponse:
+    _ = gettext(request)
+    links = [{**link, "title": _title(link["title"], _)} if link.get("title") else link
+             for link in context.pop("doc_links", [])]
     response = render(request, "ogc/page.html", {
-        "doc_links": [], "collections": None, "features": None, "feature": None,
-        "conformance": None, "document": None, "description": "", **context})
+        "collections": None, "features": None, "feature": None, "conformance": None,
+        "document": None, "description": "", **context, "doc_links": links})
     # the documents hold nothing personal beyond what the JSON answer holds
     response.headers["Vary"] = "Accept, Authorization, Cookie"
     return response
 
 
-def landing(request: Request, doc: dict) -> HTMLResponse:
-    return _page(request, {"title": doc["title"], "description": doc["description"],
+def landing(request: Request, doc: dict, place_name: str) -> HTMLResponse:
+    _ = gettext(request)
+    description = _("Infrastructure inventory of %(name)s: OGC API Features (one collection "
+                    "per asset type) and vector tiles.") % {"name": place_name}
+    return _page(request, {"title": doc["title"], "description": description,
                            "doc_links": doc["links"], "service_url": doc["links"][0]["href"]
                            .split("?")[0]})
 
 
 def conformance(request: Request, doc: dict) -> HTMLResponse:
-    return _page(request, {"title": "Conformance", "conformance": doc["conformsTo"],
-                           "doc_links": doc["links"]})
+    return _page(request, {"title": gettext(request)("Conformance classes"),
+                           "conformance": doc["conformsTo"], "doc_links": doc["links"]})
 
 
 def collections(request: Request, doc: dict) -> HTMLResponse:
-    return _page(request, {"title": "Collections", "collections": doc["collections"],
-                           "doc_links": doc["links"]})
+    return _page(request, {"title": gettext(request)("Collections"),
+                           "collections": doc["collections"], "doc_links": doc["links"]})
 
 
 def collection(request: Request, doc: dict) -> HTMLResponse:
@@ -50,16 +71,24 @@ def document(request: Request, title: str, doc: dict) -> HTMLResponse:
                            "document": json.dumps(doc, indent=2, ensure_ascii=False)})
 
 
-def items(request: Request, doc: dict, collection_id: str) -> HTMLResponse:
-    rows = [{"id": f.get("id"), "href": _item_href(request, f.get("id")),
-             **{k: f["properties"].get(k) for k in _SHOWN}} for f in doc["features"]]
-    return _page(request, {"title": collection_id, "features": rows, "doc_links": doc["links"],
+def items(request: Request, doc: dict, collection_title: str) -> HTMLResponse:
+    _ = gettext(request)
+    rows = []
+    for feature in doc["features"]:
+        row = {k: feature["properties"].get(k) for k in _SHOWN}
+        if label := STATUS_LABELS.get(row["status"]):
+            row["status"] = _(label)
+        rows.append({"id": feature.get("id"), "href": _item_href(request, feature.get("id")),
+                     **row})
+    return _page(request, {"title": collection_title, "features": rows,
+                           "doc_links": doc["links"],
                            "returned": doc.get("numberReturned", len(rows))})
 
 
-def item(request: Request, doc: dict, collection_id: str) -> HTMLResponse:
+def item(request: Request, doc: dict, collection_title: str) -> HTMLResponse:
     props = {k: v for k, v in sorted(doc.get("properties", {}).items())}
-    return _page(request, {"title": f"{collection_id} · {doc.get('id')}", "feature": props,
+    label = props.get("code") or doc.get("id")
+    return _page(request, {"title": f"{collection_title} · {label}", "feature": props,
                            "geometry": json.dumps(doc.get("geometry")),
                            "doc_links": doc.get("links", [])})
 

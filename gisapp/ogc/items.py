@@ -93,7 +93,7 @@ async def _filters(ctx: OgcContext, collection: str, extra: list[str],
 def _page_links(request: Request, row, query: ItemsQuery) -> list[dict]:
     url = request.url.remove_query_params(["after", "before"])
     media = GEOJSON
-    links = [link(str(request.url), "self", media, "this page"),
+    links = [link(str(request.url), "self", media, N_("this page")),
              link(str(request.url.include_query_params(f="html")), "alternate", HTML,
                   "this page (HTML)")]
     more = row["fetched"] > query.limit
@@ -101,13 +101,13 @@ def _page_links(request: Request, row, query: ItemsQuery) -> list[dict]:
     has_prev = (query.after is not None) if not query.before else more
     if row["returned"] and has_next:
         links.append(link(str(url.include_query_params(after=row["last_id"])), "next",
-                          media, "next page"))
+                          media, N_("next page")))
     if row["returned"] and has_prev:
         links.append(link(str(url.include_query_params(before=row["first_id"])), "prev",
-                          media, "previous page"))
+                          media, N_("previous page")))
     base = str(request.base_url).rstrip("/")
     links.append(link(f"{base}{request.url.path.rsplit('/items', 1)[0]}", "collection", JSON,
-                      "the collection"))
+                      N_("the collection")))
     return links
 
 
@@ -180,8 +180,8 @@ async def item(request: Request, slug: str, collection: str, feature_id: str) ->
                                   code=repr(collection)), field="featureId")
     base = str(request.base_url).rstrip("/")
     coll_url = f"{base}/ogc/{slug}/collections/{collection}"
-    links = [link(str(request.url), "self", GEOJSON, "this feature"),
+    links = [link(str(request.url), "self", GEOJSON, N_("this feature")),
              link(str(request.url.include_query_params(f="html")), "alternate", HTML,
                   "this feature (HTML)"),
-             link(coll_url, "collection", JSON, "the collection")]
+             link(coll_url, "collection", JSON, N_("the collection"))]
     return Page((text[:-1] + ',"links":' + json.dumps(links) + "}").encode(), out.header, 1)

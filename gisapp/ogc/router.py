@@ -13,16 +13,30 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 
 from gisapp.ogc import documents, html, items, tiles
 from gisapp.ogc.collections import get_collection, list_collections
 from gisapp.ogc.context import ogc_transaction
 from gisapp.ogc.documents import GEOJSON, JSON, MVT, OPENAPI_JSON, SCHEMA_JSON
+from gisapp.ogc.errors import OgcError
 from gisapp.ogc.openapi import openapi
 from gisapp.ogc.params import check_known, wants_html
 from gisapp.pages.templating import page_language
 
-router = APIRouter(prefix="/ogc/{municipality}", include_in_schema=False, tags=["ogc"])
+
+class OgcRoute(APIRoute):
+    """A route of the service: HTML or JSON by ``f`` or the Accept header, errors too."""
+
+    def html_wanted(self, request: Request) -> bool:
+        try:
+            return wants_html(request.query_params, request.headers.get("accept"))
+        except OgcError:
+            return False  # f=xml: refused in JSON, which every client reads
+
+
+router = APIRouter(prefix="/ogc/{municipality}", include_in_schema=False, tags=["ogc"],
+                   route_class=OgcRoute)
 VARY = "Accept, Authorization, Cookie"
 
 
@@ -47,7 +61,8 @@ async def collection_items(request: Request, municipality: str, collection: str)
     as_html = wants_html(request.query_params, request.headers.get("accept"))
     page = await items.items_page(request, municipality, collection, as_html=as_html)
     if as_html:
-        return html.items(request, json.loads(page.body), collection)
+        title = await _collection_title(request, municipality, collection)
+        return html.items(request, json.loads(page.body), title)
     return Response(page.body, media_type=GEOJSON,
                     headers={"Content-Crs": page.content_crs, "Vary": VARY})
 
@@ -58,9 +73,18 @@ async def collection_item(request: Request, municipality: str, collection: str,
     as_html = wants_html(request.query_params, request.headers.get("accept"))
     page = await items.item(request, municipality, collection, feature_id)
     if as_html:
-        return html.item(request, json.loads(page.body), collection)
+        title = await _collection_title(request, municipality, collection)
+        return html.item(request, json.loads(page.body), title)
     return Response(page.body, media_type=GEOJSON,
                     headers={"Content-Crs": page.content_crs, "Vary": VARY})
+
+
+async def _collection_title(request: Request, municipality: str, collection: str) -> str:
+    """The collection's title in the page's language, for the HTML views of its features
+    (one more small transaction; JSON answers do not need it)."""
+    async with ogc_transaction(request, municipality, defer_public=True) as ctx:
+        found = await get_collection(ctx, collection)
+    return found.title(page_language(request))
 
 
 def _tile_response(request: Request, tile: tiles.Tile) -> Response:
@@ -93,7 +117,7 @@ async def landing(request: Request, municipality: str):
     async with ogc_transaction(request, municipality) as ctx:
         place = ctx.place
     doc = documents.landing(_root(request, municipality), place, as_html)
-    return html.landing(request, doc) if as_html else _json(doc)
+    return html.landing(request, doc, place.name) if as_html else _json(doc)
 
 
 @router.get("/conformance")

@@ -37,7 +37,14 @@ def page_router() -> APIRouter:
 
 
 def is_page(request: Request) -> bool:
-    return isinstance(request.scope.get("route"), PageRoute)
+    """A page route, or a route that answers HTML or JSON as asked (the OGC service's
+    ``html_wanted``) when this request asked for HTML: a browser gets an error page, a GIS
+    program its JSON."""
+    route = request.scope.get("route")
+    if isinstance(route, PageRoute):
+        return True
+    html_wanted = getattr(route, "html_wanted", None)
+    return bool(html_wanted and html_wanted(request))
 
 
 def safe_next(target: str | None) -> str:
