@@ -302,6 +302,14 @@ async def test_the_card_shows_records_in_german_and_flags_one_made_far_away(  # 
         "Leuchtmitteltausch · behoben · von Team Nord · LED-Modul getauscht")
     await expect(latest.locator(".card-flagged")).to_have_text(re.compile(
         r"^Erfasst 30\d m vom Objekt \(GPS ±10 m\): "))
+    # the office's list of such records: the filter shows the assets the API names
+    flagged = (await _api(context, "/spatial/search", {"flagged": True, "limit": 10_000}))
+    codes = {a["code"] for a in flagged["items"]}
+    assert "SL-0077" in codes
+    async with page.expect_request(lambda rq: "/spatial/search?f=geojson" in rq.url) as sent:
+        await page.get_by_label("Nur wo die letzte Erfassung weit vom Objekt entfernt war").check()
+    assert (await sent.value).post_data_json["flagged"] is True
+    await expect(page.locator("#map-status")).to_have_text(f"Objekte auf der Karte: {len(codes)}")
     watch.check()
 
 

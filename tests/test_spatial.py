@@ -415,3 +415,34 @@ async def test_bad_stats_parameters(client):
     assert r.status_code == 422 and r.json()["detail"][0]["field"] == "query.group_by.0"
     r = await client.post(STATS, json={"district": "Atlantis"})
     assert r.status_code == 422 and r.json()["detail"][0]["field"] == "district"
+
+
+async def test_assets_whose_latest_record_was_made_far_away(client, anon):
+    """The office's list of records to look into: the latest record of the asset was made
+    far from it (flagged); a later record made at the asset settles it."""
+    assets = "/api/v1/municipalities/demo/assets"
+    light, sensor = [(await client.get(assets, params={"type": t, "status": "active",
+                                                        "limit": 1})).json()["items"][0]
+                     for t in ("street_light", "sensor")]
+
+    async def record(asset, metres_east):  # now: later than every record of the demo
+        lon, lat = asset["geometry"]["coordinates"]
+        r = await client.post(f"{assets}/{asset['id']}/maintenance", json={
+            "kind": "inspection", "position": {"lon": lon + metres_east / 71_500, "lat": lat},
+            "accuracy_m": 10})
+        assert r.status_code == 201, r.text
+        return r.json()["flagged"]
+
+    before = codes(await client.post(SEARCH, json={"flagged": True, "limit": ALL}))
+    assert await record(light, 300)
+    assert await record(sensor, 300)
+    # the sensor was visited again, this time at the sensor
+    assert not await record(sensor, 5)
+    flagged = codes(await client.post(SEARCH, json={"flagged": True, "limit": ALL}))
+    assert set(flagged) - set(before) == {light["code"]}
+    others = codes(await client.post(SEARCH, json={"flagged": False, "limit": ALL}))
+    assert light["code"] not in others and sensor["code"] in others
+    r = await client.get(STATS, params={"flagged": "true", "group_by": "type"})
+    assert sum(g["count"] for g in r.json()["groups"]) == len(flagged)
+    r = await anon.post(SEARCH, json={"flagged": True})
+    assert r.status_code == 422 and r.json()["detail"][0]["field"] == "flagged"

@@ -55,10 +55,10 @@ async def export_get(
     status_: Annotated[list[Status] | None, Query(alias="status")] = None,
     district: Annotated[str | None, Query(max_length=200)] = None,
     fields: FieldSet = "internal",
-    untagged: bool | None = None, overdue: bool | None = None,
+    untagged: bool | None = None, overdue: bool | None = None, flagged: bool | None = None,
 ):
     """The same with the simple filters, e.g. ``?format=shp&type=street_light&output_crs=25832``."""
     req = ExportRequest(format=format, output_crs=output_crs, types=_split(type),
                         statuses=list(status_ or []), district=district, fields=fields,
-                        untagged=untagged, overdue=overdue)
+                        untagged=untagged, overdue=overdue, flagged=flagged)
     return await _send(session, access, req)

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement, Select
 
 from gisapp import geo
-from gisapp.assets.queries import A, AssetFilter, with_filter
+from gisapp.assets.queries import A, M, AssetFilter, with_filter
 from gisapp.errors import GisappError, InvalidGeometry, InvalidInput
 from gisapp.messages import N_, Message, problem_fields
 from gisapp.models import AssetType, District, Street, Tag
@@ -46,6 +46,7 @@ class Resolved:
     near_street_id: uuid.UUID | None = None
     distance_m: float | None = None
     untagged: bool | None = None
+    flagged: bool | None = None
     ids: list[uuid.UUID] | None = None
 
 
@@ -101,7 +102,7 @@ async def resolve(session: AsyncSession, municipality_id: uuid.UUID, flt: Spatia
             problems.extend(exc.problems())
             srid = None
     if not internal:
-        for name in ("overdue", "untagged"):
+        for name in ("overdue", "untagged", "flagged"):
             if getattr(flt, name) is not None:
                 problems.append(_problem(name, Message(N_(
                     "maintenance and label state are not public; log in or send an API "
@@ -113,7 +114,7 @@ async def resolve(session: AsyncSession, municipality_id: uuid.UUID, flt: Spatia
                                                         type=repr(code)))
                         for i, code in enumerate(flt.types) if code not in known)
     out = Resolved(srid=srid or geo.STORAGE_SRID, internal=internal, untagged=flt.untagged,
-                   ids=flt.ids,
+                   flagged=flt.flagged, ids=flt.ids,
                    base=AssetFilter(types=list(flt.types), statuses=list(flt.statuses),
                                     q=flt.q, overdue=flt.overdue))
     if flt.area is not None and srid is not None:
@@ -197,4 +198,11 @@ def apply(stmt: Select, municipality_id: uuid.UUID, res: Resolved, target=None,
         tagged = select(Tag.id).where(Tag.municipality_id == A.c.municipality_id,
                                       Tag.asset_id == A.c.id, Tag.state == "active").exists()
         stmt = stmt.where(~tagged if res.untagged else tagged)
+    if res.flagged is not None:
+        # the latest record decides: a later record made at the asset settles the question
+        latest = (select(M.c.flagged)
+                  .where(M.c.municipality_id == A.c.municipality_id, M.c.asset_id == A.c.id)
+                  .order_by(M.c.performed_at.desc(), M.c.created_at.desc()).limit(1)
+                  .scalar_subquery())
+        stmt = stmt.where(func.coalesce(latest, False) == res.flagged)
     return stmt

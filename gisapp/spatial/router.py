@@ -67,12 +67,12 @@ async def stats_get(
     district: Annotated[str | None, Query(max_length=200)] = None,
     group_by: Annotated[list[GroupBy] | None, Query(
         description="district and/or type (default both)")] = None,
-    untagged: bool | None = None, overdue: bool | None = None,
+    untagged: bool | None = None, overdue: bool | None = None, flagged: bool | None = None,
 ):
     """The same as POST, for links: e.g. ``?type=street_light`` gives the installed
     lighting power and its annual energy per district."""
     req = StatsRequest(types=_split(type), statuses=list(status_ or []), district=district,
-                       untagged=untagged, overdue=overdue,
+                       untagged=untagged, overdue=overdue, flagged=flagged,
                        **({"group_by": group_by} if group_by else {}))
     return await service.stats(session, access.municipality.id, req, settings.energy,
                                internal=access.internal)

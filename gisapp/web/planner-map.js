@@ -147,6 +147,7 @@
     var body = { types: checked("type"), statuses: checked("status") };
     if (document.querySelector("input[name='overdue']").checked) { body.overdue = true; }
     if (document.querySelector("input[name='untagged']").checked) { body.untagged = true; }
+    if (document.querySelector("input[name='flagged']").checked) { body.flagged = true; }
     return body;
   }
   function style(type) {
