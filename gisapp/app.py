@@ -27,6 +27,7 @@ from gisapp.field_app import install_field_app
 from gisapp.health import router as health_router
 from gisapp.imports.router import router as imports_router
 from gisapp.maintenance.photos_router import router as photos_router
+from gisapp.maintenance.reviews_router import router as reviews_router
 from gisapp.maintenance.router import router as maintenance_router
 from gisapp.municipalities.router import router as municipalities_router
 from gisapp.ogc import install_ogc
@@ -92,7 +93,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     install_ogc(app)
     for router in (scan_router, health_router, auth_router, municipalities_router, types_router,
                    assets_router, maintenance_router, users_router, tokens_router, tags_router,
-                   photos_router, labels_router, spatial_router, exports_router, imports_router):
+                   photos_router, reviews_router, labels_router, spatial_router, exports_router,
+                   imports_router):
         app.include_router(router)
     install_pages(app)
     install_public_maps(app, settings)

@@ -419,30 +419,50 @@ async def test_bad_stats_parameters(client):
 
 async def test_assets_whose_latest_record_was_made_far_away(client, anon):
     """The office's list of records to look into: the latest record of the asset was made
-    far from it (flagged); a later record made at the asset settles it."""
-    assets = "/api/v1/municipalities/demo/assets"
-    light, sensor = [(await client.get(assets, params={"type": t, "status": "active",
-                                                        "limit": 1})).json()["items"][0]
-                     for t in ("street_light", "sensor")]
+    far from it (flagged); a later record made at the asset settles it, and so does the
+    office's review of the flagged record."""
+    demo = "/api/v1/municipalities/demo"
+    light, sensor = [(await client.get(f"{demo}/assets", params={
+        "type": t, "status": "active", "limit": 1})).json()["items"][0]
+        for t in ("street_light", "sensor")]
 
     async def record(asset, metres_east):  # now: later than every record of the demo
         lon, lat = asset["geometry"]["coordinates"]
-        r = await client.post(f"{assets}/{asset['id']}/maintenance", json={
+        r = await client.post(f"{demo}/assets/{asset['id']}/maintenance", json={
             "kind": "inspection", "position": {"lon": lon + metres_east / 71_500, "lat": lat},
             "accuracy_m": 10})
         assert r.status_code == 201, r.text
-        return r.json()["flagged"]
+        return r.json()
 
-    before = codes(await client.post(SEARCH, json={"flagged": True, "limit": ALL}))
-    assert await record(light, 300)
-    assert await record(sensor, 300)
+    async def flagged_codes(value=True):
+        return codes(await client.post(SEARCH, json={"flagged": value, "limit": ALL}))
+
+    before = await flagged_codes()
+    far = await record(light, 300)
+    assert far["flagged"] and (await record(sensor, 300))["flagged"]
     # the sensor was visited again, this time at the sensor
-    assert not await record(sensor, 5)
-    flagged = codes(await client.post(SEARCH, json={"flagged": True, "limit": ALL}))
+    near = await record(sensor, 5)
+    assert not near["flagged"]
+    flagged = await flagged_codes()
     assert set(flagged) - set(before) == {light["code"]}
-    others = codes(await client.post(SEARCH, json={"flagged": False, "limit": ALL}))
+    others = await flagged_codes(False)
     assert light["code"] not in others and sensor["code"] in others
     r = await client.get(STATS, params={"flagged": "true", "group_by": "type"})
     assert sum(g["count"] for g in r.json()["groups"]) == len(flagged)
     r = await anon.post(SEARCH, json={"flagged": True})
     assert r.status_code == 422 and r.json()["detail"][0]["field"] == "flagged"
+
+    # the office looks into the light's record: it leaves the list, the record stays
+    r = await client.post(f"{demo}/maintenance/{far['id']}/review",
+                          json={"note": "Etikett hängt richtig, GPS war ungenau"})
+    assert r.status_code == 201, r.text
+    assert r.json()["created_by"] and r.json()["record_id"] == far["id"]
+    assert set(await flagged_codes()) == set(before) - {light["code"]}
+    listed = (await client.get(f"{demo}/assets/{light['id']}/maintenance")).json()
+    (shown,) = [m for m in listed if m["id"] == far["id"]]
+    assert shown["flagged"] and shown["review"]["note"].startswith("Etikett hängt richtig")
+    assert all(m["review"] is None for m in listed if m["id"] != far["id"])
+    again = await client.post(f"{demo}/maintenance/{far['id']}/review", json={})
+    assert again.status_code == 409 and again.json()["detail"][0]["field"] == "record_id"
+    unflagged = await client.post(f"{demo}/maintenance/{near['id']}/review", json={})
+    assert unflagged.status_code == 422 and unflagged.json()["detail"][0]["field"] == "record_id"

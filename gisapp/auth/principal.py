@@ -23,7 +23,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
                        "tag.write"}),
 }
 PERMISSIONS["planner"] = PERMISSIONS["crew"] | {"asset.decommission", "data.export",
-                                                 "data.import", "labels.print"}
+                                                 "data.import", "labels.print",
+                                                 "maintenance.review"}
 PERMISSIONS["admin"] = PERMISSIONS["planner"] | {"type.manage", "user.manage", "token.manage",
                                                  "settings.manage"}
 

@@ -50,6 +50,20 @@ class MaintenanceCreate(BaseModel):
     )
 
 
+class ReviewCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str = Field(default="", max_length=2000,
+                      description="What the office found, e.g. 'label belongs to SL-0078'")
+
+
+class ReviewOut(BaseModel):
+    record_id: uuid.UUID
+    note: str
+    created_at: datetime = Field(description="When the office reviewed the record")
+    created_by: str | None
+
+
 class MaintenanceOut(BaseModel):
     id: uuid.UUID
     client_id: uuid.UUID | None
@@ -67,3 +81,5 @@ class MaintenanceOut(BaseModel):
     reading_value: Decimal | None
     created_at: datetime
     created_by: str | None
+    review: ReviewOut | None = Field(
+        default=None, description="The office's review of a flagged record (in lists)")

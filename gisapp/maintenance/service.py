@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gisapp.assets.service import ensure_exists
 from gisapp.errors import Conflict, InvalidInput
-from gisapp.maintenance import readings
-from gisapp.maintenance.schemas import MaintenanceCreate
+from gisapp.maintenance import readings, reviews
+from gisapp.maintenance.schemas import MaintenanceCreate, MaintenanceOut, ReviewOut
 from gisapp.messages import N_, Message
 from gisapp.models import MaintenanceRecord
 
@@ -110,15 +110,23 @@ async def add(
 
 async def list_for_asset(
     session: AsyncSession, municipality_id: uuid.UUID, asset_id: uuid.UUID
-) -> list[MaintenanceRecord]:
-    """All records of an asset, newest first."""
+) -> list[MaintenanceOut]:
+    """All records of an asset, newest first, flagged ones with the office's review."""
     await ensure_exists(session, municipality_id, asset_id)
-    result = await session.scalars(
+    records = list(await session.scalars(
         select(MaintenanceRecord)
         .where(
             MaintenanceRecord.municipality_id == municipality_id,
             MaintenanceRecord.asset_id == asset_id,
         )
         .order_by(MaintenanceRecord.performed_at.desc(), MaintenanceRecord.id)
-    )
-    return list(result)
+    ))
+    found = await reviews.for_records(session, municipality_id,
+                                      [r.id for r in records if r.flagged])
+    out = []
+    for record in records:
+        item = MaintenanceOut.model_validate(record, from_attributes=True)
+        if record.id in found:
+            item.review = ReviewOut.model_validate(found[record.id], from_attributes=True)
+        out.append(item)
+    return out

@@ -6,13 +6,13 @@ from gisapp.models.base import Base
 from gisapp.models.field import FieldConflict, Photo
 from gisapp.models.import_job import ImportJob
 from gisapp.models.identity import ApiToken, AppUser, LoginFailure, Membership, UserSession
-from gisapp.models.maintenance import MaintenanceRecord
+from gisapp.models.maintenance import MaintenanceRecord, MaintenanceReview
 from gisapp.models.municipality import Municipality
 from gisapp.models.tag import Tag, TagEvent
 
 __all__ = [
     "ApiToken", "AppUser", "Asset", "AssetHistory", "AssetType", "Base", "District",
     "FieldConflict", "ImportJob", "Photo",
-    "LoginFailure", "MaintenanceRecord", "Membership", "Municipality", "Street", "Tag", "TagEvent",
+    "LoginFailure", "MaintenanceRecord", "MaintenanceReview", "Membership", "Municipality", "Street", "Tag", "TagEvent",
     "UserSession",
 ]

@@ -8,7 +8,15 @@ from decimal import Decimal
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (
-    Boolean, CheckConstraint, DateTime, Float, ForeignKeyConstraint, Index, Numeric, Text, text,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKeyConstraint,
+    Index,
+    Numeric,
+    Text,
+    text,
 )
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
@@ -64,3 +72,20 @@ class MaintenanceRecord(TenantMixin, RandomIdMixin, CreatedMixin, Base):
     scan_distance_m: Mapped[float | None] = mapped_column(Float)
     flagged: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
     flag_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class MaintenanceReview(TenantMixin, RandomIdMixin, CreatedMixin, Base):
+    """The office looked into a flagged record (made far from its asset): who, when, what
+    they found. Records stay as the crew made them (the app may only add to them); the
+    review is a row of its own, one per record."""
+
+    __tablename__ = "maintenance_review"
+    __table_args__ = (
+        ForeignKeyConstraint(["municipality_id", "record_id"],
+                             ["maintenance_record.municipality_id", "maintenance_record.id"],
+                             name="fk_review_record"),
+        Index("uq_review_record", "municipality_id", "record_id", unique=True),
+    )
+
+    record_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    note: Mapped[str] = mapped_column(Text, nullable=False, server_default="")

@@ -94,6 +94,8 @@ def _script_texts(request: Request) -> dict[str, str]:
         "reading": _("reading %(value)s"),
         "flagged": _("Recorded %(metres)s m from the asset (GPS ±%(accuracy)s m): the label "
                      "may not belong here, or the record was made elsewhere."),
+        "review": _("Mark as reviewed"),
+        "reviewed": _("Reviewed by %(who)s on %(date)s"),
         "stats_energy": _("Estimate: power × %(hours)s burning hours a year × %(factor)s "
                           "for dimmed lights."),
     }
@@ -134,6 +136,7 @@ async def planner_map(request: Request, session: SessionDep,
         "slug": slug, "api": f"/api/v1/municipalities/{slug}", "csrf": access.principal.csrf_token,
         "may_export": access.principal.may(access.municipality.id, "data.export"),
         "may_print": access.principal.may(access.municipality.id, "labels.print"),
+        "may_review": access.principal.may(access.municipality.id, "maintenance.review"),
         "working_crs": access.municipality.working_crs, "types": types,
         "statuses": {k: _(v) for k, v in STATUS_LABELS.items()},
         "kinds": {k: _(v) for k, v in KIND_LABELS.items()},

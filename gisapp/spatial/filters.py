@@ -20,12 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement, Select
 
 from gisapp import geo
-from gisapp.assets.queries import A, M, AssetFilter, with_filter
+from gisapp.assets.queries import A, AssetFilter, M, with_filter
 from gisapp.errors import GisappError, InvalidGeometry, InvalidInput
 from gisapp.messages import N_, Message, problem_fields
-from gisapp.models import AssetType, District, Street, Tag
+from gisapp.models import AssetType, District, MaintenanceReview, Street, Tag
 from gisapp.spatial.schemas import SpatialFilter
 
+R = MaintenanceReview.__table__
 _AREA_KINDS = ("Polygon", "MultiPolygon")
 _NEAR_KINDS = ("Point", "MultiPoint", "LineString", "MultiLineString")
 # metres per degree of latitude is at least 110,574 (at the equator); 110,000 is safe
@@ -199,8 +200,11 @@ def apply(stmt: Select, municipality_id: uuid.UUID, res: Resolved, target=None,
                                       Tag.asset_id == A.c.id, Tag.state == "active").exists()
         stmt = stmt.where(~tagged if res.untagged else tagged)
     if res.flagged is not None:
-        # the latest record decides: a later record made at the asset settles the question
-        latest = (select(M.c.flagged)
+        # the latest record decides: a later record made at the asset settles the question,
+        # and so does the office's review of the flagged one
+        reviewed = select(R.c.id).where(R.c.municipality_id == M.c.municipality_id,
+                                        R.c.record_id == M.c.id).exists()
+        latest = (select(and_(M.c.flagged, ~reviewed))
                   .where(M.c.municipality_id == A.c.municipality_id, M.c.asset_id == A.c.id)
                   .order_by(M.c.performed_at.desc(), M.c.created_at.desc()).limit(1)
                   .scalar_subquery())

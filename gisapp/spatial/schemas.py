@@ -61,8 +61,8 @@ class SpatialFilter(BaseModel):
     overdue: bool | None = Field(default=None, description="Maintenance overdue (staff only)")
     flagged: bool | None = Field(
         default=None, description="true: only assets whose latest maintenance record was made "
-        "far from the asset (flagged for the office: a label on the wrong pole, or a record "
-        "made elsewhere); false: only the others (staff only)")
+        "far from the asset and the office has not reviewed it yet (a label on the wrong pole, "
+        "or a record made elsewhere); false: only the others (staff only)")
     ids: list[uuid.UUID] | None = Field(
         default=None, max_length=10_000, description=(
             "Only these assets (e.g. the answer to a nearest question, to export it)"))

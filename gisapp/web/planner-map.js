@@ -277,8 +277,28 @@
       item.appendChild(el("strong", fmt(T.flagged, {
         metres: Math.round(r.scan_distance_m || 0), accuracy: Math.round(r.accuracy_m || 0),
       }), "card-flagged"));
+      if (r.review) {
+        item.appendChild(el("span", fmt(T.reviewed, {
+          who: who(r.review.created_by || "?"), date: date(r.review.created_at, true),
+        }) + (r.review.note ? ": " + r.review.note : ""), "card-reviewed"));
+      } else if (config.may_review) {
+        item.appendChild(reviewButton(r));
+      }
     }
     return item;
+  }
+  /* The office looked into a flagged record: it leaves the "far from the asset" filter. */
+  function reviewButton(r) {
+    var button = el("button", T.review, "button secondary card-review");
+    button.type = "button";
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      api("/maintenance/" + r.id + "/review", { method: "POST", body: {} }).then(function () {
+        showCard(r.asset_id);
+        loadAssets();
+      }).catch(function (error) { button.disabled = false; failed(error); });
+    });
+    return button;
   }
   function eventList(items) {
     var list = el("ol", null, "card-events");
