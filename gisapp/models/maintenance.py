@@ -8,15 +8,7 @@ from decimal import Decimal
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (
-    Boolean,
-    CheckConstraint,
-    DateTime,
-    Float,
-    ForeignKeyConstraint,
-    Index,
-    Numeric,
-    Text,
-    text,
+    Boolean, CheckConstraint, DateTime, Float, ForeignKeyConstraint, Index, Numeric, Text, text,
 )
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
