@@ -101,6 +101,11 @@ async def test_reloading_gives_the_same_inventory(session):
     before = (await session.execute(sql)).all()
     today = (await session.execute(text("SELECT created_at::date FROM municipality WHERE slug = 'demo'"))).scalar()
     mid = (await session.execute(text("SELECT id FROM municipality WHERE slug = 'demo'"))).scalar()
+    # what people add to the demo goes with it, also the office's reviews of records
+    await session.execute(text(
+        "INSERT INTO maintenance_review (municipality_id, record_id)"
+        " SELECT municipality_id, id FROM maintenance_record WHERE municipality_id = :m LIMIT 1"),
+        {"m": mid})
     await _remove(session, mid)
     await write_demo(session, today=today, password=DEMO_PASSWORD)
     after = (await session.execute(sql)).all()

@@ -100,6 +100,7 @@ async def _remove_field_data(engine, since: datetime) -> None:
     assets, logins. The demo's own rows are older than ``since``."""
     for sql in (
         "DELETE FROM photo WHERE created_at >= :t",
+        "DELETE FROM maintenance_review WHERE created_at >= :t",
         "DELETE FROM maintenance_record WHERE created_at >= :t AND client_id IS NOT NULL",
         "DELETE FROM field_conflict WHERE created_at >= :t",
         "DELETE FROM tag_event WHERE tag_id IN (SELECT id FROM tag WHERE created_at >= :t)",

@@ -26,7 +26,8 @@ from gisapp.demo.street_lights import street_light
 from gisapp.demo.village import SEED, frames, generate
 from gisapp.models import (
     ApiToken, AppUser, Asset, AssetHistory, AssetType, District, FieldConflict,
-    MaintenanceRecord, Membership, Municipality, Photo, Street, Tag, TagEvent,
+    MaintenanceRecord, MaintenanceReview, Membership, Municipality, Photo, Street, Tag,
+    TagEvent,
 )
 from gisapp.municipalities import service as municipalities
 from gisapp.municipalities.schemas import MunicipalityCreate
@@ -236,8 +237,8 @@ async def _remove(session: AsyncSession, municipality_id: uuid.UUID) -> None:
     await session.execute(
         Asset.__table__.update().where(Asset.municipality_id == municipality_id).values(parent_id=None)
     )
-    for model in (TagEvent, Tag, Photo, FieldConflict, MaintenanceRecord, AssetHistory, Asset,
-                  AssetType, District, Street, Membership, ApiToken):
+    for model in (TagEvent, Tag, Photo, MaintenanceReview, FieldConflict, MaintenanceRecord,
+                  AssetHistory, Asset, AssetType, District, Street, Membership, ApiToken):
         await session.execute(delete(model).where(model.municipality_id == municipality_id))
     await session.execute(delete(Municipality).where(Municipality.id == municipality_id))
 
