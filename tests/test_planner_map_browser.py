@@ -311,9 +311,12 @@ async def test_the_card_shows_records_in_german_and_flags_one_made_far_away(  # 
     assert (await sent.value).post_data_json["flagged"] is True
     await expect(page.locator("#map-status")).to_have_text(f"Objekte auf der Karte: {len(codes)}")
     # the office looked into it: the card says so, and the light leaves the filtered map
+    await latest.get_by_label("Was Sie festgestellt haben (optional)").fill(
+        "Etikett hängt an SL-0078")
     await latest.get_by_role("button", name="Als geprüft markieren").click()
     reviewed = card.locator(".card-events").first.locator("li").first.locator(".card-reviewed")
-    await expect(reviewed).to_have_text(re.compile(r"^Geprüft von planner am "))
+    await expect(reviewed).to_have_text(re.compile(
+        r"^Geprüft von planner am .+: Etikett hängt an SL-0078$"))
     await expect(card.get_by_role("button", name="Als geprüft markieren")).to_have_count(0)
     await expect(page.locator("#map-status")).to_have_text(
         f"Objekte auf der Karte: {len(codes) - 1}")

@@ -282,23 +282,34 @@
           who: who(r.review.created_by || "?"), date: date(r.review.created_at, true),
         }) + (r.review.note ? ": " + r.review.note : ""), "card-reviewed"));
       } else if (config.may_review) {
-        item.appendChild(reviewButton(r));
+        item.appendChild(reviewForm(r));
       }
     }
     return item;
   }
-  /* The office looked into a flagged record: it leaves the "far from the asset" filter. */
-  function reviewButton(r) {
-    var button = el("button", T.review, "button secondary card-review");
-    button.type = "button";
-    button.addEventListener("click", function () {
+  /* The office looked into a flagged record (with what it found, optionally): it leaves
+     the "far from the asset" filter. */
+  function reviewForm(r) {
+    var form = el("form", null, "card-review");
+    var note = el("input");
+    note.type = "text";
+    note.maxLength = 2000;
+    note.setAttribute("aria-label", T.review_note);
+    note.placeholder = T.review_note;
+    var button = el("button", T.review, "button secondary");
+    button.type = "submit";
+    form.appendChild(note);
+    form.appendChild(button);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
       button.disabled = true;
-      api("/maintenance/" + r.id + "/review", { method: "POST", body: {} }).then(function () {
-        showCard(r.asset_id);
-        loadAssets();
-      }).catch(function (error) { button.disabled = false; failed(error); });
+      api("/maintenance/" + r.id + "/review", { method: "POST", body: { note: note.value } })
+        .then(function () {
+          showCard(r.asset_id);
+          loadAssets();
+        }).catch(function (error) { button.disabled = false; failed(error); });
     });
-    return button;
+    return form;
   }
   function eventList(items) {
     var list = el("ol", null, "card-events");
