@@ -297,6 +297,10 @@ async def test_the_card_shows_records_in_german_and_flags_one_made_far_away(  # 
     await page.get_by_role("button", name="Suchen").click()
     card = page.locator("#asset-card")
     await expect(page.locator("#card-title")).to_contain_text("SL-0077")
+    # a yes/no attribute in words
+    dimmable = card.locator("dt", has_text=re.compile("^dimmable$"))
+    await expect(dimmable.locator("xpath=following-sibling::dd[1]")).to_have_text(
+        re.compile("^(ja|nein)$"))
     latest = card.locator(".card-events").first.locator("li").first
     await expect(latest).to_contain_text(
         "Leuchtmitteltausch · behoben · von Team Nord · LED-Modul getauscht")

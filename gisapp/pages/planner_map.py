@@ -95,6 +95,7 @@ def _script_texts(request: Request) -> dict[str, str]:
         "flagged": _("Recorded %(metres)s m from the asset (GPS ±%(accuracy)s m): the label "
                      "may not belong here, or the record was made elsewhere."),
         "review": _("Mark as reviewed"),
+        "yes": _("yes"), "no": _("no"),
         "review_note": _("What you found (optional)"),
         "reviewed": _("Reviewed by %(who)s on %(date)s"),
         "stats_energy": _("Estimate: power × %(hours)s burning hours a year × %(factor)s "

@@ -238,6 +238,7 @@
         body.appendChild(el("h3", T.attributes));
         body.appendChild(facts(keys.map(function (key) {
           var value = asset.attributes[key];
+          if (typeof value === "boolean") { value = value ? T.yes : T.no; }
           return [key, typeof value === "object" ? JSON.stringify(value) : value];
         })));
       }
