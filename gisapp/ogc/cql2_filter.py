@@ -39,8 +39,8 @@ import shapely
 import shapely.geometry
 import shapely.ops
 
-from gisapp.ogc import crs as ogc_crs
 from gisapp.messages import N_, Message
+from gisapp.ogc import crs as ogc_crs
 from gisapp.ogc.errors import InvalidParameter
 
 MAX_CHARS = 4000
