@@ -80,6 +80,7 @@ ACCESS: dict[tuple[str, str], tuple[str | None, dict | None, int]] = {
     ("POST", f"{M}/imports"): ("data.import", "IMPORT", 201),
     ("GET", f"{M}/imports"): ("data.import", None, 200),
     ("GET", f"{M}/imports/{{import_id}}"): ("data.import", None, 200),
+    ("POST", f"{M}/imports/{{import_id}}/recheck"): ("data.import", {}, 201),
     ("POST", f"{M}/imports/{{import_id}}/commit"): ("data.import", None, 200),
 }
 # a Freifunk meshviewer file with one node in Musterdorf: the smallest complete import

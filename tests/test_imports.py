@@ -352,3 +352,72 @@ async def test_planner_page_upload_report_commit(make_client, count):
         zipped = await planner.post("/m/demo/imports?lang=fr", data={"type": "street_light"},
                                     files={"file": ("x.zip", b"PK\x05\x06" + bytes(18))})
         assert zipped.status_code == 422 and "archive zip est vide" in zipped.text
+
+
+def _german_csv() -> bytes:
+    lines = ["Nr;Bezeichnung;Rechtswert;Hochwert;Leistung"]
+    for i, (lon, lat) in enumerate(SPOTS, 1):
+        x, y = TO_25832.transform(lon, lat)
+        lines.append(f"CSV-{i};Leuchte {i};{x:.3f};{y:.3f}".replace(".", ",") + f";{30 + i},5")
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+async def test_the_planner_maps_the_columns_on_the_report_page(make_client, connection):
+    """A file whose columns are not named like the fields: the report shows the columns and
+    the mapping it guessed; the planner picks the right ones, checks again, and writes."""
+    async with make_client("planner") as planner:
+        r = await planner.post("/m/demo/imports?lang=de",
+                               data={"type": "street_light", "crs": "25832"},
+                               files={"file": ("leuchten.csv", _german_csv())})
+        assert r.status_code == 303, r.text
+        first = r.headers["location"]
+        report = await planner.get(first + "?lang=de")
+        assert "Feldzuordnung" in report.text and "Leistung (W) (power_w)" in report.text
+        # "Bezeichnung" is taken for the name; "Nr" and "Leistung" are not field names
+        assert '<option value="Bezeichnung" selected>' in report.text
+        assert '<option value="Leistung" selected>' not in report.text
+        again = await planner.post(first + "/recheck", data={
+            "external_id": "Nr", "name": "Bezeichnung", "attributes.power_w": "Leistung",
+            "attributes.lamp_technology": ""})
+        assert again.status_code == 303 and again.headers["location"] != first
+        second = await planner.get(again.headers["location"] + "?lang=de")
+        assert '<option value="Leistung" selected>Leistung</option>' in second.text
+        assert '<option value="Nr" selected>Nr</option>' in second.text
+        done = await planner.post(again.headers["location"] + "/commit", data={})
+        assert done.status_code == 303, done.text
+        # a wrong column is named, and nothing is checked
+        wrong = await planner.post(first + "/recheck?lang=de",
+                                   data={"attributes.power_w": "Watt"})
+        assert wrong.status_code == 422 and "keine Spalte &#39;Watt&#39;" in wrong.text
+    row = (await connection.execute(text(
+        "SELECT name, attributes FROM asset WHERE external_id = 'CSV-2'"))).one()
+    assert row.name == "Leuchte 2" and row.attributes == {"power_w": 32.5}
+
+
+async def test_recheck_through_the_api(client):
+    """The same through the API: the report names the columns and the mapping in force."""
+    r = await upload(client, "demo", "leuchten.csv", _german_csv(), type="street_light",
+                     crs="25832")
+    report = r.json()["report"]
+    assert report["columns"][:2] == ["Nr", "Bezeichnung"]
+    # "Bezeichnung" is a known name for the name; "Nr" and "Leistung" are not guessed
+    assert report["mapping_used"] == {"external_id": None, "name": "Bezeichnung",
+                                      "attributes": {}}
+    url = f"/api/v1/municipalities/demo/imports/{r.json()['id']}/recheck"
+    again = await client.post(url, json={"external_id": "Nr",
+                                         "attributes": {"power_w": "Leistung"}})
+    assert again.status_code == 201, again.text
+    used = again.json()["report"]["mapping_used"]
+    assert used == {"external_id": "Nr", "name": "Bezeichnung",
+                    "attributes": {"power_w": "Leistung"}}
+    # "" says: no such column in this file (not: guess one)
+    none = await client.post(url, json={"external_id": ""})
+    assert none.json()["report"]["mapping_used"]["external_id"] is None
+    bad = await client.post(url, json={"attributes": {"power_w": "Watt"}})
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["field"] == "mapping.attributes.power_w"
+    committed = await commit(client, "demo", again.json()["id"])
+    assert committed.status_code == 200
+    late = await client.post(f"/api/v1/municipalities/demo/imports/{again.json()['id']}/recheck",
+                             json={})
+    assert late.status_code == 409

@@ -74,7 +74,9 @@ class Plan:
                 "warnings": self.warning_count + len(c.notes),
                 "problems": self.problems + notes,
                 "problems_truncated": self.error_count + self.warning_count + len(c.notes)
-                > len(self.problems) + len(notes)}
+                > len(self.problems) + len(notes),
+                **({"columns": c.columns, "mapping_used": c.mapping_used}
+                   if c.columns is not None else {})}
 
 
 def _metric_crs(muni: MunicipalityRef, lon: float, lat: float) -> int:

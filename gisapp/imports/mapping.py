@@ -36,8 +36,10 @@ class FieldMapping(BaseModel):
     type: str | None = Field(default=None, description="Asset type of every row (files that "
                              "do not say it themselves, i.e. all but OSM/register/meshviewer)")
     external_id: str | None = Field(default=None, description="Column with the source's id: "
-                                    "a re-import updates the asset with that id")
-    name: str | None = Field(default=None, description="Column with the asset's name")
+                                    "a re-import updates the asset with that id (default: a "
+                                    "column named id, external_id, …; \"\" for none)")
+    name: str | None = Field(default=None, description="Column with the asset's name "
+                             "(default: a column named name, bezeichnung, …; \"\" for none)")
     attributes: dict[str, str] | None = Field(
         default=None, description="Attribute → column; default: columns named like attributes")
     x: str | None = Field(default=None, description="CSV: column of x/longitude")
@@ -63,6 +65,10 @@ class Candidates:
     geometry: np.ndarray | None = None
     notes: list[dict[str, Any]] = field(default_factory=list)  # warnings made while mapping
     not_mapped: int = 0
+    #: files mapped by column (no preset): the file's columns and the mapping in force,
+    #: guessed or given, so that a person can see and change it
+    columns: list[str] | None = None
+    mapping_used: dict[str, Any] | None = None
 
     def add(self, index: int, label: str, type_code: str | None, external_id: str | None,
             name: str | None, attributes: dict[str, Any], installed_on: date | None = None):
@@ -128,8 +134,10 @@ def generic(table: SourceTable, mapping: FieldMapping, types: dict[str, AssetTyp
         if wanted and wanted not in table.columns:
             raise UploadRejected(Message(N_("no column %(name)s in the file"), name=repr(wanted)),
                                  field=f"mapping.{what}")
-    ext_col = mapping.external_id or _guess(names, EXTERNAL_ID_NAMES)
-    name_col = mapping.name or _guess(names, NAME_NAMES)
+    # not given: guessed from the column names; "" says the file has no such column
+    ext_col = (mapping.external_id if mapping.external_id is not None
+               else _guess(names, EXTERNAL_ID_NAMES)) or None
+    name_col = (mapping.name if mapping.name is not None else _guess(names, NAME_NAMES)) or None
     props = asset_type.attribute_schema.get("properties", {})
     attr_map = mapping.attributes if mapping.attributes is not None else {
         p: c for c in names for p in props if c.lower() == p.lower()}
@@ -142,7 +150,8 @@ def generic(table: SourceTable, mapping: FieldMapping, types: dict[str, AssetTyp
     name = _cells(table, name_col) if name_col else [None] * n
     columns = {attr: coerce_column(_cells(table, col), props.get(attr, {}))
                for attr, col in attr_map.items()}
-    out = Candidates(geometry=table.geometry)
+    out = Candidates(geometry=table.geometry, columns=names, mapping_used={
+        "external_id": ext_col, "name": name_col, "attributes": attr_map})
     out.index = list(range(n))
     out.labels = list(table.labels) if table.labels else [str(i + 1) for i in range(n)]
     out.type_code = [asset_type.code] * n

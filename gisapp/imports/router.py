@@ -14,7 +14,7 @@ from gisapp.dependencies import ActorDep, Permission, SessionDep, SettingsDep
 from gisapp.errors import InvalidInput
 from gisapp.imports import service
 from gisapp.imports.mapping import FieldMapping
-from gisapp.imports.schemas import UPLOAD_BODY, CommitRequest, ImportJobOut
+from gisapp.imports.schemas import UPLOAD_BODY, CommitRequest, ImportJobOut, RecheckRequest
 from gisapp.imports.uploads import CHUNK, MB, UploadTooLarge
 from gisapp.messages import N_, Message
 from gisapp.settings import ImportSettings
@@ -97,6 +97,16 @@ async def get_import(import_id: uuid.UUID, session: SessionDep,
                      access: Permission("data.import")):
     """Status and report of one import."""
     return await service.get_job(session, access.municipality.id, import_id)
+
+
+@router.post("/{import_id}/recheck", status_code=201, response_model=ImportJobOut)
+async def recheck_import(import_id: uuid.UUID, data: RecheckRequest, session: SessionDep,
+                         access: Permission("data.import"), actor: ActorDep,
+                         settings: SettingsDep):
+    """Check the kept file again with another field mapping: a new import with its own
+    report (the columns and the mapping in force are in ``report``)."""
+    return await service.recheck(session, access.municipality, import_id,
+                                 data.model_dump(), settings, actor)
 
 
 @router.post("/{import_id}/commit", response_model=ImportJobOut)

@@ -36,6 +36,11 @@ class ImportReport(BaseModel):
     warnings: int
     problems: list[Problem]
     problems_truncated: bool
+    columns: list[str] | None = Field(
+        default=None, description="Files mapped by column: the file's columns")
+    mapping_used: dict[str, Any] | None = Field(
+        default=None, description="Files mapped by column: the mapping in force, guessed or "
+        "given (external_id, name, attributes → column)")
 
 
 class ImportJobOut(BaseModel):
@@ -53,6 +58,17 @@ class ImportJobOut(BaseModel):
     report: ImportReport
     result: dict[str, Any] | None = Field(
         default=None, description="After the commit: created, updated, unchanged, skipped")
+
+
+class RecheckRequest(BaseModel):
+    """Check the kept file again with another field mapping (the rest as before)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    external_id: str | None = Field(default=None, description="Column with the source's id")
+    name: str | None = Field(default=None, description="Column with the asset's name")
+    attributes: dict[str, str] = Field(default_factory=dict,
+                                       description="Attribute → column; others stay empty")
 
 
 class CommitRequest(BaseModel):

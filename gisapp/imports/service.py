@@ -156,6 +156,18 @@ async def dry_run(session: AsyncSession, muni: MunicipalityRef, data: bytes, fil
     return job
 
 
+async def recheck(session: AsyncSession, muni: MunicipalityRef, job_id: uuid.UUID,
+                  columns: dict[str, Any], settings: Settings, actor: str | None) -> ImportJob:
+    """A new dry run of a kept upload with another field mapping (``external_id``,
+    ``name``, ``attributes``); type, CRS and layer stay as they were. The first check stays
+    as it is, so the way from the guess to the mapping can be followed."""
+    job = await get_job(session, muni.id, job_id)
+    if job.status != "checked" or job.upload is None:
+        raise Conflict(Message(N_("this import was committed already")), field="status")
+    mapping = FieldMapping(**{**job.options.get("mapping", {}), **columns})
+    return await dry_run(session, muni, job.upload, job.filename, mapping, settings, actor)
+
+
 def _display_name(filename: str | None) -> str:
     """The client's file name, for people to recognise the import; never used as a path."""
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]

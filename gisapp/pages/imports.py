@@ -13,7 +13,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gisapp.asset_types.service import list_types
+from gisapp.asset_types.service import get_type, list_types
 from gisapp.dependencies import Access, ActorDep, SessionDep
 from gisapp.errors import GisappError
 from gisapp.imports import service
@@ -80,6 +80,22 @@ def _row_key(row: str) -> tuple:
                  for part in re.split(r"(\d+)", str(row)) if part)
 
 
+async def _mapping_fields(session: AsyncSession, access: Access, job) -> list[dict]:
+    """The fields of the "field mapping" form of a file mapped by column: external id,
+    name and each attribute of the type, with the column in force (guessed or given)."""
+    used = job.report.get("mapping_used")
+    code = (job.options.get("mapping") or {}).get("type")
+    if job.status != "checked" or not used or not code:
+        return []
+    asset_type = await get_type(session, access.municipality.id, code)
+    props = asset_type.attribute_schema.get("properties", {})
+    attributes = used.get("attributes") or {}
+    return [{"name": "external_id", "label": None, "column": used.get("external_id") or ""},
+            {"name": "name", "label": None, "column": used.get("name") or ""},
+            *({"name": f"attributes.{key}", "label": prop.get("title") or key, "key": key,
+               "column": attributes.get(key, "")} for key, prop in props.items())]
+
+
 async def _report(request: Request, session: AsyncSession, access: Access, job_id: uuid.UUID,
                   *, status: int = 200, errors: dict | None = None):
     job = await service.get_job(session, access.municipality.id, job_id)
@@ -88,6 +104,8 @@ async def _report(request: Request, session: AsyncSession, access: Access, job_i
     problems = sorted(job.report.get("problems", []), key=lambda p: _row_key(p["row"]))
     return render(request, "imports/report.html", {
         "job": job, "report": job.report, "problems": problems, "type_labels": type_labels,
+        "mapping_fields": await _mapping_fields(session, access, job),
+        "column_options": [(c, c) for c in job.report.get("columns") or []],
         "errors": errors or {}, "values": {},
         "done": request.query_params.get("done"), "section": "imports",
     }, status_code=status, page_url=_url(access, f"/{job_id}"))
@@ -98,6 +116,25 @@ async def report_page(request: Request, job_id: uuid.UUID, session: SessionDep,
                       access: Planner):
     """The dry run's report: counts per type, and every problem per row."""
     return await _report(request, session, access, job_id)
+
+
+@router.post(PAGE + "/{job_id}/recheck")
+async def recheck(request: Request, job_id: uuid.UUID, session: SessionDep, access: Planner,
+                  actor: ActorDep):
+    """Check the kept file again with the columns chosen in the field mapping form."""
+    form = await request.form()
+    columns = {"external_id": str(form.get("external_id") or ""),
+               "name": str(form.get("name") or ""),
+               "attributes": {key.split(".", 1)[1]: str(value) for key, value in form.items()
+                              if key.startswith("attributes.") and value}}
+    try:
+        async with session.begin_nested():
+            job = await service.recheck(session, access.municipality, job_id, columns,
+                                        request.app.state.settings, actor)
+    except GisappError as exc:
+        return await _report(request, session, access, job_id, status=status_of(exc),
+                             errors=domain_errors(exc, gettext(request)))
+    return RedirectResponse(_url(access, f"/{job.id}"), status_code=303)
 
 
 @router.post(PAGE + "/{job_id}/commit")
