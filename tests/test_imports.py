@@ -292,6 +292,7 @@ def test_cli_dry_run_and_refusal(db_url, settings, engine, tmp_path):
               "--lang", "en")
     assert dry.returncode == 0, dry.stderr
     assert "Dry run: nothing was written" in dry.stderr and "New assets" in dry.stderr
+    assert "Field mapping" in dry.stderr and "power_w ← power_w" in dry.stderr
     bad = tmp_path / "bad.geojson"
     bad.write_bytes(geojson_25832([LIGHTS[0], {**LIGHTS[1], "power_w": "viel"}]))
     refused = cli(db_url, "import", str(bad), "-m", "demo", "--type", "street_light",

@@ -72,6 +72,13 @@ def _print_report(console: Console, report: dict[str, Any], _: CliText, limit: i
         summary.add_row(label, str(report[key]))
     for code, n in report["types"].items():
         summary.add_row(_("Type %(code)s", code=code), str(n))
+    if used := report.get("mapping_used"):
+        # the guess made from the column names, to correct with --mapping
+        pairs = [(field, used.get(field)) for field in ("external_id", "name")]
+        pairs += sorted((used.get("attributes") or {}).items())
+        summary.add_row(_("Field mapping"), escape(", ".join(
+            f"{field} ← {column}" for field, column in pairs if column) or "-"))
+        summary.add_row(_("Columns"), escape(", ".join(report.get("columns") or [])))
     console.print(summary)
     if report["problems"]:
         problems = Table(_("Row"), _("Field"), _("Problem"), title=_("Problems"))
