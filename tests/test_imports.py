@@ -411,9 +411,10 @@ async def test_recheck_through_the_api(client):
     used = again.json()["report"]["mapping_used"]
     assert used == {"external_id": "Nr", "name": "Bezeichnung",
                     "attributes": {"power_w": "Leistung"}}
-    # "" says: no such column in this file (not: guess one)
-    none = await client.post(url, json={"external_id": ""})
-    assert none.json()["report"]["mapping_used"]["external_id"] is None
+    # "" says: no such column in this file (not: guess one); what is not sent stays
+    second = f"/api/v1/municipalities/demo/imports/{again.json()['id']}/recheck"
+    none = (await client.post(second, json={"name": ""})).json()["report"]["mapping_used"]
+    assert none == {"external_id": "Nr", "name": None, "attributes": {"power_w": "Leistung"}}
     bad = await client.post(url, json={"attributes": {"power_w": "Watt"}})
     assert bad.status_code == 422
     assert bad.json()["detail"][0]["field"] == "mapping.attributes.power_w"

@@ -106,7 +106,7 @@ async def recheck_import(import_id: uuid.UUID, data: RecheckRequest, session: Se
     """Check the kept file again with another field mapping: a new import with its own
     report (the columns and the mapping in force are in ``report``)."""
     return await service.recheck(session, access.municipality, import_id,
-                                 data.model_dump(), settings, actor)
+                                 data.model_dump(exclude_unset=True), settings, actor)
 
 
 @router.post("/{import_id}/commit", response_model=ImportJobOut)

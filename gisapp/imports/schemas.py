@@ -61,14 +61,18 @@ class ImportJobOut(BaseModel):
 
 
 class RecheckRequest(BaseModel):
-    """Check the kept file again with another field mapping (the rest as before)."""
+    """Check the kept file again with another field mapping: what is sent replaces the
+    import's mapping, what is left out stays as it was (type, CRS and layer always)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    external_id: str | None = Field(default=None, description="Column with the source's id")
-    name: str | None = Field(default=None, description="Column with the asset's name")
-    attributes: dict[str, str] = Field(default_factory=dict,
-                                       description="Attribute → column; others stay empty")
+    external_id: str | None = Field(default=None, description="Column with the source's id; "
+                                    "\"\": the file has none; null: guess from the names")
+    name: str | None = Field(default=None, description="Column with the asset's name; \"\": "
+                             "none; null: guess from the names")
+    attributes: dict[str, str] | None = Field(
+        default=None, description="Attribute → column, these only; null: columns named like "
+        "attributes")
 
 
 class CommitRequest(BaseModel):
