@@ -4,6 +4,7 @@ pyproj makes of the stored lon/lat, which fields are there for whom, and the fil
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -240,5 +241,13 @@ def test_cli_export(db_url, settings, engine, tmp_path):
     assert len(layer) == count > 100 and layer.crs.to_epsg() == 2169
     bad = export("--district", "Atlantis", "--lang", "en")
     assert bad.returncode == 2 and "district: no district 'Atlantis'" in bad.stderr, bad.stderr
+    # the map's filters: overdue ones are some of all
+    counts = {}
+    for name, extra in (("all", ()), ("overdue", ("--overdue",))):
+        done = export("-f", "geojson", "--lang", "en", *extra)
+        assert done.returncode == 0, done.stderr
+        counts[name] = int(done.stdout.split()[1])
+        assert len(json.loads(out.read_text())["features"]) == counts[name]
+    assert 0 < counts["overdue"] < counts["all"]
     german = export("--district", "Atlantis", "--lang", "de")
     assert german.returncode == 2 and "district: kein Ortsteil 'Atlantis'" in german.stderr

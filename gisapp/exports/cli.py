@@ -32,6 +32,12 @@ def export_command(
     area_crs: Annotated[Optional[str], typer.Option(help="EPSG code of --area")] = None,
     public: Annotated[bool, typer.Option(
         "--public", help="Only what the public sees (public assets and fields)")] = False,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only assets overdue for "
+                                          "maintenance")] = False,
+    untagged: Annotated[bool, typer.Option("--untagged", help="Only assets without an "
+                                           "active label")] = False,
+    flagged: Annotated[bool, typer.Option("--flagged", help="Only assets whose latest record "
+                                          "was made far from them, not reviewed yet")] = False,
     lang: LangOption = None,
 ) -> None:
     """Export assets as GeoPackage, zipped Shapefile, GeoJSON or CSV. Messages are in
@@ -45,7 +51,9 @@ def export_command(
         req = ExportRequest(format=format, output_crs=crs, types=type_ or [],
                             statuses=status or [], district=district, crs=area_crs,
                             area=_area(area) if area else None,
-                            fields="public" if public else "internal")
+                            fields="public" if public else "internal",
+                            overdue=overdue or None, untagged=untagged or None,
+                            flagged=flagged or None)
     except GisappError as exc:
         _fail(exc, _)
     except (ValidationError, ValueError, OSError) as exc:
