@@ -219,8 +219,13 @@ async def test_single_feature_matches_its_page(anon):
     one = r.json()
     assert one["geometry"] == feature["geometry"] and one["properties"] == feature["properties"]
     assert {"self", "collection"} <= set(rels(one))
-    html = await anon.get(B + f"/collections/street_light/items/{feature['id']}?f=html")
+    html = await anon.get(B + f"/collections/street_light/items/{feature['id']}?f=html",
+                          headers={"Accept-Language": "de"})
     assert feature["properties"]["code"] in html.text
+    # a person reads the status and yes/no in words; the JSON keeps the codes
+    assert isinstance(one["properties"]["dimmable"], bool)
+    assert f"<dd>{'ja' if one['properties']['dimmable'] else 'nein'}</dd>" in html.text
+    assert "<dd>in Betrieb</dd>" in html.text or one["properties"]["status"] != "active"
 
 
 async def test_bbox_selects_what_postgis_selects(anon, connection):

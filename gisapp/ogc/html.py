@@ -75,9 +75,7 @@ def items(request: Request, doc: dict, collection_title: str) -> HTMLResponse:
     _ = gettext(request)
     rows = []
     for feature in doc["features"]:
-        row = {k: feature["properties"].get(k) for k in _SHOWN}
-        if label := STATUS_LABELS.get(row["status"]):
-            row["status"] = _(label)
+        row = {k: _shown(k, feature["properties"].get(k), _) for k in _SHOWN}
         rows.append({"id": feature.get("id"), "href": _item_href(request, feature.get("id")),
                      **row})
     return _page(request, {"title": collection_title, "features": rows,
@@ -85,8 +83,18 @@ def items(request: Request, doc: dict, collection_title: str) -> HTMLResponse:
                            "returned": doc.get("numberReturned", len(rows))})
 
 
+def _shown(key: str, value: Any, _: Callable[[str], str]) -> Any:
+    """A property's value as a person reads it: the status and yes/no in words."""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if key == "status" and (label := STATUS_LABELS.get(value)):
+        return _(label)
+    return value
+
+
 def item(request: Request, doc: dict, collection_title: str) -> HTMLResponse:
-    props = {k: v for k, v in sorted(doc.get("properties", {}).items())}
+    _ = gettext(request)
+    props = {k: _shown(k, v, _) for k, v in sorted(doc.get("properties", {}).items())}
     label = props.get("code") or doc.get("id")
     return _page(request, {"title": f"{collection_title} · {label}", "feature": props,
                            "geometry": json.dumps(doc.get("geometry")),
