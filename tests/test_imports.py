@@ -384,42 +384,55 @@ async def test_the_planner_maps_the_columns_on_the_report_page(make_client, conn
         second = await planner.get(again.headers["location"] + "?lang=de")
         assert '<option value="Leistung" selected>Leistung</option>' in second.text
         assert '<option value="Nr" selected>Nr</option>' in second.text
-        done = await planner.post(again.headers["location"] + "/commit", data={})
-        assert done.status_code == 303, done.text
         # a wrong column is named, and nothing is checked
-        wrong = await planner.post(first + "/recheck?lang=de",
+        wrong = await planner.post(again.headers["location"] + "/recheck?lang=de",
                                    data={"attributes.power_w": "Watt"})
         assert wrong.status_code == 422 and "keine Spalte &#39;Watt&#39;" in wrong.text
+        # the first check is replaced: it points to the newer one and cannot be written
+        old = await planner.get(first + "?lang=de")
+        assert "nur die neuere Prüfung kann geschrieben werden" in old.text
+        assert "/commit" not in old.text and again.headers["location"] in old.text
+        refused = await planner.post(first + "/commit?lang=de", data={})
+        assert refused.status_code == 422 and "durch eine neuere ersetzt" in refused.text
+        done = await planner.post(again.headers["location"] + "/commit", data={})
+        assert done.status_code == 303, done.text
     row = (await connection.execute(text(
         "SELECT name, attributes FROM asset WHERE external_id = 'CSV-2'"))).one()
     assert row.name == "Leuchte 2" and row.attributes == {"power_w": 32.5}
 
 
 async def test_recheck_through_the_api(client):
-    """The same through the API: the report names the columns and the mapping in force."""
+    """The same through the API: the report names the columns and the mapping in force;
+    a recheck is a new import, and the check it replaces can no longer be written."""
+    imports = "/api/v1/municipalities/demo/imports"
     r = await upload(client, "demo", "leuchten.csv", _german_csv(), type="street_light",
                      crs="25832")
-    report = r.json()["report"]
+    first = r.json()
+    report = first["report"]
     assert report["columns"][:2] == ["Nr", "Bezeichnung"]
     # "Bezeichnung" is a known name for the name; "Nr" and "Leistung" are not guessed
     assert report["mapping_used"] == {"external_id": None, "name": "Bezeichnung",
                                       "attributes": {}}
-    url = f"/api/v1/municipalities/demo/imports/{r.json()['id']}/recheck"
-    again = await client.post(url, json={"external_id": "Nr",
-                                         "attributes": {"power_w": "Leistung"}})
+    again = await client.post(f"{imports}/{first['id']}/recheck",
+                              json={"external_id": "Nr", "attributes": {"power_w": "Leistung"}})
     assert again.status_code == 201, again.text
-    used = again.json()["report"]["mapping_used"]
-    assert used == {"external_id": "Nr", "name": "Bezeichnung",
-                    "attributes": {"power_w": "Leistung"}}
-    # "" says: no such column in this file (not: guess one); what is not sent stays
-    second = f"/api/v1/municipalities/demo/imports/{again.json()['id']}/recheck"
-    none = (await client.post(second, json={"name": ""})).json()["report"]["mapping_used"]
-    assert none == {"external_id": "Nr", "name": None, "attributes": {"power_w": "Leistung"}}
-    bad = await client.post(url, json={"attributes": {"power_w": "Watt"}})
+    second = again.json()
+    assert second["report"]["mapping_used"] == {
+        "external_id": "Nr", "name": "Bezeichnung", "attributes": {"power_w": "Leistung"}}
+    old = (await client.get(f"{imports}/{first['id']}")).json()
+    assert old["superseded_by"] == second["id"] and second["superseded_by"] is None
+    refused = await commit(client, "demo", first["id"])
+    assert refused.status_code == 409 and refused.json()["superseded_by"] == second["id"]
+    # a wrong column is named, and the check it came from stays the one to write
+    bad = await client.post(f"{imports}/{second['id']}/recheck",
+                            json={"attributes": {"power_w": "Watt"}})
     assert bad.status_code == 422
     assert bad.json()["detail"][0]["field"] == "mapping.attributes.power_w"
-    committed = await commit(client, "demo", again.json()["id"])
-    assert committed.status_code == 200
-    late = await client.post(f"/api/v1/municipalities/demo/imports/{again.json()['id']}/recheck",
-                             json={})
+    assert (await client.get(f"{imports}/{second['id']}")).json()["superseded_by"] is None
+    # "" says: no such column in this file (not: guess one); what is not sent stays
+    third = (await client.post(f"{imports}/{second['id']}/recheck", json={"name": ""})).json()
+    assert third["report"]["mapping_used"] == {
+        "external_id": "Nr", "name": None, "attributes": {"power_w": "Leistung"}}
+    assert (await commit(client, "demo", third["id"])).status_code == 200
+    late = await client.post(f"{imports}/{third['id']}/recheck", json={})
     assert late.status_code == 409

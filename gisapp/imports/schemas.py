@@ -58,6 +58,9 @@ class ImportJobOut(BaseModel):
     report: ImportReport
     result: dict[str, Any] | None = Field(
         default=None, description="After the commit: created, updated, unchanged, skipped")
+    superseded_by: uuid.UUID | None = Field(
+        default=None, description="A newer check of the same file (recheck): this one can "
+        "no longer be committed")
 
 
 class RecheckRequest(BaseModel):

@@ -161,11 +161,23 @@ async def recheck(session: AsyncSession, muni: MunicipalityRef, job_id: uuid.UUI
     """A new dry run of a kept upload with another field mapping (``external_id``,
     ``name``, ``attributes``); type, CRS and layer stay as they were. The first check stays
     as it is, so the way from the guess to the mapping can be followed."""
-    job = await get_job(session, muni.id, job_id)
+    job = await get_job(session, muni.id, job_id, lock=True)
+    _ensure_open(job)
+    mapping = FieldMapping(**{**job.options.get("mapping", {}), **columns})
+    newer = await dry_run(session, muni, job.upload, job.filename, mapping, settings, actor)
+    # the older check can no longer be written: the same file twice would be two assets
+    job.options = {**job.options, "superseded_by": str(newer.id)}
+    await session.flush()
+    return newer
+
+
+def _ensure_open(job: ImportJob) -> None:
+    """Only a check that is neither written nor replaced by a newer one can go on."""
     if job.status != "checked" or job.upload is None:
         raise Conflict(Message(N_("this import was committed already")), field="status")
-    mapping = FieldMapping(**{**job.options.get("mapping", {}), **columns})
-    return await dry_run(session, muni, job.upload, job.filename, mapping, settings, actor)
+    if newer := job.options.get("superseded_by"):
+        raise Conflict(Message(N_("this check was replaced by a newer one (%(id)s)"), id=newer),
+                       field="status", extra={"superseded_by": newer})
 
 
 def _display_name(filename: str | None) -> str:
@@ -192,8 +204,7 @@ async def commit(session: AsyncSession, muni: MunicipalityRef, job_id: uuid.UUID
                  settings: Settings, actor: str | None, *, skip_invalid: bool = False) -> ImportJob:
     """Check the kept upload again (the inventory may have changed) and write it."""
     job = await get_job(session, muni.id, job_id, lock=True)
-    if job.status != "checked" or job.upload is None:
-        raise Conflict(Message(N_("this import was committed already")), field="status")
+    _ensure_open(job)
     mapping = FieldMapping(**job.options.get("mapping", {}))
     with workspace(settings.imports) as folder:
         path = save_bytes(folder, job.upload, settings.imports)

@@ -34,3 +34,9 @@ class ImportJob(TenantMixin, RandomIdMixin, CreatedMixin, Base):
     sha256: Mapped[str] = mapped_column(Text, nullable=False)
     committed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     committed_by: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def superseded_by(self) -> str | None:
+        """The newer check of the same upload with another field mapping, if there is one:
+        then this one cannot be written (the file would be imported twice)."""
+        return (self.options or {}).get("superseded_by")

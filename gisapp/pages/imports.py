@@ -85,7 +85,7 @@ async def _mapping_fields(session: AsyncSession, access: Access, job) -> list[di
     name and each attribute of the type, with the column in force (guessed or given)."""
     used = job.report.get("mapping_used")
     code = (job.options.get("mapping") or {}).get("type")
-    if job.status != "checked" or not used or not code:
+    if job.status != "checked" or job.superseded_by or not used or not code:
         return []
     asset_type = await get_type(session, access.municipality.id, code)
     props = asset_type.attribute_schema.get("properties", {})
