@@ -377,11 +377,15 @@ async def test_the_planner_maps_the_columns_on_the_report_page(make_client, conn
         # "Bezeichnung" is taken for the name; "Nr" and "Leistung" are not field names
         assert '<option value="Bezeichnung" selected>' in report.text
         assert '<option value="Leistung" selected>' not in report.text
+        # what fills nothing is said; the coordinates made the points and are not offered
+        assert "Spalten der Datei, die kein Feld füllen: Nr, Leistung" in report.text
+        assert '<option value="Rechtswert"' not in report.text
         again = await planner.post(first + "/recheck", data={
             "external_id": "Nr", "name": "Bezeichnung", "attributes.power_w": "Leistung",
             "attributes.lamp_technology": ""})
         assert again.status_code == 303 and again.headers["location"] != first
         second = await planner.get(again.headers["location"] + "?lang=de")
+        assert 'id="unused-columns"' not in second.text
         assert '<option value="Leistung" selected>Leistung</option>' in second.text
         assert '<option value="Nr" selected>Nr</option>' in second.text
         # a wrong column is named, and nothing is checked
@@ -409,7 +413,7 @@ async def test_recheck_through_the_api(client):
                      crs="25832")
     first = r.json()
     report = first["report"]
-    assert report["columns"][:2] == ["Nr", "Bezeichnung"]
+    assert report["columns"] == ["Nr", "Bezeichnung", "Leistung"]  # not the coordinates
     # "Bezeichnung" is a known name for the name; "Nr" and "Leistung" are not guessed
     assert report["mapping_used"] == {"external_id": None, "name": "Bezeichnung",
                                       "attributes": {}}

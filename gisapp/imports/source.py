@@ -34,6 +34,7 @@ class SourceTable:
     broken: dict[int, str | Message] = field(default_factory=dict)
     layer: str | None = None
     labels: list[str] | None = None  # how to name a row in the report (e.g. "node/123")
+    coordinates: tuple[str, ...] = ()  # CSV: the columns the points were made of
 
     @property
     def count(self) -> int:

@@ -89,7 +89,8 @@ def read_csv(path: Path, options: dict[str, Any]) -> SourceTable:
                for i, name in enumerate(header)}
     geoms, broken = points_from(columns[xcol], columns[ycol])
     srid = None if xcol.lower() not in LONLAT else 4326
-    return SourceTable(kind="csv", columns=columns, geometry=geoms, srid=srid, broken=broken)
+    return SourceTable(kind="csv", columns=columns, geometry=geoms, srid=srid, broken=broken,
+                       coordinates=(xcol, ycol))
 
 
 def _bnetza(header: list[str], rows: list[list[str]]) -> SourceTable:

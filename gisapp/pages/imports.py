@@ -80,6 +80,13 @@ def _row_key(row: str) -> tuple:
                  for part in re.split(r"(\d+)", str(row)) if part)
 
 
+def _unused_columns(report: dict) -> list[str]:
+    """The file's columns that fill no field: often a column the guess did not recognise."""
+    used = report.get("mapping_used") or {}
+    taken = {used.get("external_id"), used.get("name"), *(used.get("attributes") or {}).values()}
+    return [c for c in report.get("columns") or [] if c not in taken]
+
+
 async def _mapping_fields(session: AsyncSession, access: Access, job) -> list[dict]:
     """The fields of the "field mapping" form of a file mapped by column: external id,
     name and each attribute of the type, with the column in force (guessed or given)."""
@@ -106,6 +113,7 @@ async def _report(request: Request, session: AsyncSession, access: Access, job_i
         "job": job, "report": job.report, "problems": problems, "type_labels": type_labels,
         "mapping_fields": await _mapping_fields(session, access, job),
         "column_options": [(c, c) for c in job.report.get("columns") or []],
+        "unused_columns": _unused_columns(job.report),
         "errors": errors or {}, "values": {},
         "done": request.query_params.get("done"), "section": "imports",
     }, status_code=status, page_url=_url(access, f"/{job_id}"))
