@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from gisapp.pages.planner_map import STATUS_LABELS
+from gisapp.assets.labels import STATUS_LABELS
 from gisapp.pages.templating import gettext, render
 
 _SHOWN = ("code", "name", "status")
@@ -73,11 +73,9 @@ def document(request: Request, title: str, doc: dict) -> HTMLResponse:
 
 def items(request: Request, doc: dict, collection_title: str) -> HTMLResponse:
     _ = gettext(request)
-    rows = []
-    for feature in doc["features"]:
-        row = {k: _shown(k, feature["properties"].get(k), _) for k in _SHOWN}
-        rows.append({"id": feature.get("id"), "href": _item_href(request, feature.get("id")),
-                     **row})
+    rows = [{"id": f.get("id"), "href": _item_href(request, f.get("id")),
+             **{k: _shown(k, f["properties"].get(k), _) for k in _SHOWN}}
+            for f in doc["features"]]
     return _page(request, {"title": collection_title, "features": rows,
                            "doc_links": doc["links"],
                            "returned": doc.get("numberReturned", len(rows))})

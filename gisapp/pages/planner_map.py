@@ -19,6 +19,7 @@ from fastapi import Request
 from sqlalchemy import select
 
 from gisapp.asset_types.service import list_types
+from gisapp.assets.labels import STATUS_LABELS
 from gisapp.dependencies import SessionDep
 from gisapp.models import District, Street
 from gisapp.pages.admin import admin_page
@@ -36,9 +37,6 @@ VENDOR_FILES = {
     "js": [("leaflet", "leaflet.js"), ("leaflet.markercluster", "leaflet.markercluster.js"),
            ("leaflet-draw", "leaflet.draw.js")],
 }
-STATUS_LABELS = {"planned": N_("planned"), "active": N_("active"),
-                 "defective": N_("defective"), "out_of_service": N_("out of service"),
-                 "decommissioned": N_("decommissioned")}
 # the kinds and results of maintenance records (MaintenanceKind, MaintenanceResult)
 KIND_LABELS = {"inspection": N_("inspection"), "repair": N_("repair"),
                "lamp_replacement": N_("lamp replacement"), "cleaning": N_("cleaning"),

@@ -19,12 +19,14 @@ from typing import Any
 
 from babel.numbers import format_decimal
 
+from gisapp.assets.labels import STATUS_LABELS
 from gisapp.messages import N_
 
 Gettext = Callable[[str], str]
 
 
-STATUS = {"defective": N_("defective"), "out_of_service": N_("out of service")}
+# of the states a visitor sees, only those that are news to them
+STATUS = {k: STATUS_LABELS[k] for k in ("defective", "out_of_service")}
 PROVIDERS = {"municipal": N_("the municipality"), "commercial": N_("commercial provider"),
              "other": N_("other provider")}
 ACCESS = {"public": N_("open to everyone"), "customers": N_("customers only"),
