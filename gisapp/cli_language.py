@@ -45,7 +45,6 @@ class CliText:
     """``_("…", name=value)`` and problems in one language, for one command's output."""
 
     def __init__(self, language: str):
-        self.language = language
         self._translations = i18n.load_translations(language)
 
     def __call__(self, text: str, **params: Any) -> str:
