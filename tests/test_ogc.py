@@ -226,6 +226,15 @@ async def test_single_feature_matches_its_page(anon):
     assert isinstance(one["properties"]["dimmable"], bool)
     assert f"<dd>{'ja' if one['properties']['dimmable'] else 'nein'}</dd>" in html.text
     assert "<dd>in Betrieb</dd>" in html.text or one["properties"]["status"] != "active"
+    # under the names the crews' app uses, with the key a GIS program shows beside them;
+    # the choices of built-in attributes in words
+    assert "<dt>Leistung (W) <small><code>power_w</code></small></dt>" in html.text
+    mounting = {"pole_top": "Mastaufsatz", "bracket": "Ausleger"}[one["properties"]["mounting"]]
+    assert f"<dt>Montage <small><code>mounting</code></small></dt><dd>{mounting}</dd>" in html.text
+    assert "<dt>Kennung <small><code>code</code></small></dt>" in html.text
+    english = await anon.get(B + f"/collections/street_light/items/{feature['id']}?f=html",
+                             headers={"Accept-Language": "en"})
+    assert "<dt>Power (W) <small><code>power_w</code></small></dt>" in english.text
 
 
 async def test_bbox_selects_what_postgis_selects(anon, connection):

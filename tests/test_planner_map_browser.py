@@ -297,10 +297,13 @@ async def test_the_card_shows_records_in_german_and_flags_one_made_far_away(  # 
     await page.get_by_role("button", name="Suchen").click()
     card = page.locator("#asset-card")
     await expect(page.locator("#card-title")).to_contain_text("SL-0077")
-    # a yes/no attribute in words
-    dimmable = card.locator("dt", has_text=re.compile("^dimmable$"))
+    # attributes under the names the crew's app gives them, yes/no and choices in words
+    dimmable = card.locator("dt", has_text=re.compile("^Dimmbar$"))
     await expect(dimmable.locator("xpath=following-sibling::dd[1]")).to_have_text(
         re.compile("^(ja|nein)$"))
+    mounting = card.locator("dt", has_text=re.compile("^Montage$"))
+    await expect(mounting.locator("xpath=following-sibling::dd[1]")).to_have_text(
+        re.compile("^(Mastaufsatz|Ausleger)$"))
     latest = card.locator(".card-events").first.locator("li").first
     await expect(latest).to_contain_text(
         "Leuchtmitteltausch · behoben · von Team Nord · LED-Modul getauscht")

@@ -27,6 +27,9 @@ async def test_staff_open_the_map(make_client, role, exports):
     assert ('id="export-form"' in r.text) is exports
     assert cfg["tiles"] is None
     assert {t["code"] for t in cfg["types"]} >= {"street_light", "meter"}
+    # the card names attributes and choices as the crews' app does
+    assert cfg["attribute_names"]["power_w"] == "Leistung (W)"
+    assert cfg["choice_names"]["mounting"]["bracket"] == "Ausleger"
     assert "/static/vendor/leaflet-draw/leaflet.draw.js" in r.text
     assert "<script>" not in r.text  # no inline script (CSP)
     assert "img-src 'self' data: blob:;" in r.headers["content-security-policy"]

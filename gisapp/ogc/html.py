@@ -16,8 +16,9 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from gisapp.asset_types.attribute_labels import AttributeLabels, attribute_labels, column_label
 from gisapp.assets.labels import STATUS_LABELS
-from gisapp.pages.templating import gettext, render
+from gisapp.pages.templating import gettext, page_language, render
 
 _SHOWN = ("code", "name", "status")
 #: a link title with its format in brackets: "Landing page (JSON)"
@@ -81,19 +82,35 @@ def items(request: Request, doc: dict, collection_title: str) -> HTMLResponse:
                            "returned": doc.get("numberReturned", len(rows))})
 
 
-def _shown(key: str, value: Any, _: Callable[[str], str]) -> Any:
-    """A property's value as a person reads it: the status and yes/no in words."""
+def _shown(key: str, value: Any, _: Callable[[str], str],
+           labels: AttributeLabels | None = None) -> Any:
+    """A property's value as a person reads it: the status, yes/no and the choices of
+    built-in attributes in words, lists one after the other."""
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if key == "status" and (label := STATUS_LABELS.get(value)):
         return _(label)
-    return value
+    if labels is None:
+        return value
+    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
+        return ", ".join(str(labels.value(key, v)) for v in value)
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return labels.value(key, value)
 
 
 def item(request: Request, doc: dict, collection_title: str) -> HTMLResponse:
+    """One feature: each property under its name in the reader's language, with the key a
+    GIS program shows beside it (the planner finds the field in QGIS by it)."""
     _ = gettext(request)
-    props = {k: _shown(k, v, _) for k, v in sorted(doc.get("properties", {}).items())}
-    label = props.get("code") or doc.get("id")
+    labels = attribute_labels(request.app.state.settings, page_language(request))
+    properties = doc.get("properties", {})
+    props = [{"key": k, "label": column_label(k, _) or labels.attribute(k),
+              "value": _shown(k, v, _, labels)}
+             for k, v in properties.items()]
+    props.sort(key=lambda p: (p["key"] not in ("code", "name", "type", "status"),
+                              p["label"].casefold()))
+    label = properties.get("code") or doc.get("id")
     return _page(request, {"title": f"{collection_title} · {label}", "feature": props,
                            "geometry": json.dumps(doc.get("geometry")),
                            "doc_links": doc.get("links", [])})

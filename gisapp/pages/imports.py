@@ -13,6 +13,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gisapp.asset_types.attribute_labels import attribute_labels
 from gisapp.asset_types.service import get_type, list_types
 from gisapp.dependencies import Access, ActorDep, SessionDep
 from gisapp.errors import GisappError
@@ -87,7 +88,8 @@ def _unused_columns(report: dict) -> list[str]:
     return [c for c in report.get("columns") or [] if c not in taken]
 
 
-async def _mapping_fields(session: AsyncSession, access: Access, job) -> list[dict]:
+async def _mapping_fields(request: Request, session: AsyncSession, access: Access,
+                         job) -> list[dict]:
     """The fields of the "field mapping" form of a file mapped by column: external id,
     name and each attribute of the type, with the column in force (guessed or given)."""
     used = job.report.get("mapping_used")
@@ -96,10 +98,11 @@ async def _mapping_fields(session: AsyncSession, access: Access, job) -> list[di
         return []
     asset_type = await get_type(session, access.municipality.id, code)
     props = asset_type.attribute_schema.get("properties", {})
+    labels = attribute_labels(request.app.state.settings, page_language(request))
     attributes = used.get("attributes") or {}
     return [{"name": "external_id", "label": None, "column": used.get("external_id") or ""},
             {"name": "name", "label": None, "column": used.get("name") or ""},
-            *({"name": f"attributes.{key}", "label": prop.get("title") or key, "key": key,
+            *({"name": f"attributes.{key}", "label": labels.attribute(key, prop), "key": key,
                "column": attributes.get(key, "")} for key, prop in props.items())]
 
 
@@ -111,7 +114,7 @@ async def _report(request: Request, session: AsyncSession, access: Access, job_i
     problems = sorted(job.report.get("problems", []), key=lambda p: _row_key(p["row"]))
     return render(request, "imports/report.html", {
         "job": job, "report": job.report, "problems": problems, "type_labels": type_labels,
-        "mapping_fields": await _mapping_fields(session, access, job),
+        "mapping_fields": await _mapping_fields(request, session, access, job),
         "column_options": [(c, c) for c in job.report.get("columns") or []],
         "unused_columns": _unused_columns(job.report),
         "errors": errors or {}, "values": {},

@@ -24,6 +24,7 @@ from gisapp.dependencies import SessionDep
 from gisapp.models import District, Street
 from gisapp.pages.admin import admin_page
 from gisapp.pages.errors import page_router
+from gisapp.asset_types.attribute_labels import attribute_labels
 from gisapp.pages.templating import N_, gettext, page_language, render
 from gisapp.security_headers import CSP_HEADER, content_security_policy
 from gisapp.static import vendor_url
@@ -123,9 +124,12 @@ async def planner_map(request: Request, session: SessionDep,
     language = page_language(request)
     settings = request.app.state.settings
     slug = access.municipality.slug
+    asset_types = await list_types(session, access.municipality.id)
     types = [{"code": t.code, "color": t.color or "#3388ff",
               "label": getattr(t, f"label_{language}", None) or t.label_de}
-             for t in await list_types(session, access.municipality.id)]
+             for t in asset_types]
+    attribute_names, choice_names = attribute_labels(settings, language).for_schemas(
+        [t.attribute_schema for t in asset_types])
     geo = settings.geo
     mid = access.municipality.id
     districts = list(await session.scalars(
@@ -144,6 +148,7 @@ async def planner_map(request: Request, session: SessionDep,
         "tiles": ({"url": geo.tile_url, "attribution": geo.tile_attribution,
                    "max_zoom": geo.tile_max_zoom} if geo.tile_url else None),
         "text": _script_texts(request),
+        "attribute_names": attribute_names, "choice_names": choice_names,
     }
     root = request.app.state.vendor_dir
     vendor = {kind: [vendor_url(root, name, path) for name, path in files]

@@ -218,6 +218,21 @@
     });
     return dl;
   }
+  // an attribute's value as the crew's app shows it: yes/no and the choices of built-in
+  // types in words (config.choice_names), lists one after the other
+  function named(names, key) {
+    return names && Object.prototype.hasOwnProperty.call(names, key) ? names[key] : key;
+  }
+  function attributeText(key, value) {
+    var names = Object.prototype.hasOwnProperty.call(config.choice_names, key)
+      ? config.choice_names[key] : {};
+    if (typeof value === "boolean") { return value ? T.yes : T.no; }
+    if (Array.isArray(value) && value.every(function (v) { return typeof v !== "object"; })) {
+      return value.map(function (v) { return named(names, v); }).join(", ");
+    }
+    if (value !== null && typeof value === "object") { return JSON.stringify(value); }
+    return named(names, value);
+  }
   function showCard(id) {
     var card = $("asset-card");
     var body = $("card-body");
@@ -233,13 +248,13 @@
          asset.overdue ? "card-overdue" : null],
         [T.last_maintenance, date(asset.last_maintenance_at, true)],
       ]));
-      var keys = Object.keys(asset.attributes || {}).sort();
+      var keys = Object.keys(asset.attributes || {}).sort(function (a, b) {
+        return named(config.attribute_names, a).localeCompare(named(config.attribute_names, b));
+      });
       if (keys.length) {
         body.appendChild(el("h3", T.attributes));
         body.appendChild(facts(keys.map(function (key) {
-          var value = asset.attributes[key];
-          if (typeof value === "boolean") { value = value ? T.yes : T.no; }
-          return [key, typeof value === "object" ? JSON.stringify(value) : value];
+          return [named(config.attribute_names, key), attributeText(key, asset.attributes[key])];
         })));
       }
       body.appendChild(el("h3", T.maintenance));
