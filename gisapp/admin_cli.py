@@ -17,22 +17,23 @@ from typing import Annotated, Optional
 import typer
 from sqlalchemy import text
 
+from gisapp.cli_language import cli_text, fail
 from gisapp.database import (
     admin_url, make_engine, make_sessionmaker, session_scope, set_municipality,
 )
-from gisapp.errors import GisappError
+from gisapp.errors import GisappError, InvalidInput
+from gisapp.messages import N_, Message
 from gisapp.settings import load_settings
 
-municipality_app = typer.Typer(help="Municipalities of this installation.", no_args_is_help=True)
-user_app = typer.Typer(help="People and their roles.", no_args_is_help=True)
-tags_app = typer.Typer(help="Labels (QR, NFC) of assets.", no_args_is_help=True)
+municipality_app = typer.Typer(help=N_("Municipalities of this installation."),
+                               no_args_is_help=True)
+user_app = typer.Typer(help=N_("People and their roles."), no_args_is_help=True)
+tags_app = typer.Typer(help=N_("Labels (QR, NFC) of assets."), no_args_is_help=True)
 
-Role = typer.Option(help="admin, planner or crew")
-
-
-def _fail(message: str, code: int = 2) -> None:
-    typer.secho(message, fg=typer.colors.RED, err=True)
-    raise typer.Exit(code)
+Role = typer.Option(help=N_("admin, planner or crew"))
+Municipality = typer.Option("--municipality", "-m", help=N_("Slug of the municipality"))
+Password = typer.Option(help=N_("Prompted when not given"))
+PasswordStdin = typer.Option(help=N_("Read the password from stdin"))
 
 
 def _run(fn, *, owner: bool = False, **context):
@@ -52,7 +53,7 @@ def _run(fn, *, owner: bool = False, **context):
     try:
         return asyncio.run(run())
     except GisappError as exc:
-        _fail(f"{exc.field}: {exc.message}" if exc.field else exc.message)
+        fail(exc, cli_text())
 
 
 def _password(password: str | None, stdin: bool) -> str:
@@ -60,7 +61,9 @@ def _password(password: str | None, stdin: bool) -> str:
         return sys.stdin.readline().rstrip("\n")
     if password:
         return password
-    return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    _ = cli_text()
+    return typer.prompt(_("Password"), hide_input=True,
+                        confirmation_prompt=_("Repeat for confirmation"))
 
 
 def _user_id(username: str):
@@ -73,31 +76,37 @@ def _user_id(username: str):
     return _run(fn, owner=True)
 
 
-@municipality_app.command("add")
+@municipality_app.command("add", help=N_("Add a municipality with its copy of the built-in "
+                                          "asset types."))
 def municipality_add(
     slug: str,
-    name: Annotated[str, typer.Option(help="Name as people write it")],
-    crs: Annotated[int, typer.Option(help="Working CRS (EPSG), e.g. 25832, 25833, 2169")] = 25832,
-    language: Annotated[str, typer.Option(help="de, en or fr")] = "de",
-    boundary: Annotated[Optional[Path], typer.Option(
-        help="GeoJSON file with the boundary (Polygon/MultiPolygon or one such Feature)")] = None,
-    boundary_crs: Annotated[str, typer.Option(help="CRS of the boundary file")] = "EPSG:4326",
+    name: Annotated[str, typer.Option(help=N_("Name as people write it"))],
+    crs: Annotated[int, typer.Option(
+        help=N_("Working CRS (EPSG), e.g. 25832, 25833, 2169"))] = 25832,
+    language: Annotated[str, typer.Option(
+        help=N_("Language of its pages: de, en or fr"))] = "de",
+    boundary: Annotated[Optional[Path], typer.Option(help=N_(
+        "GeoJSON file with the boundary (Polygon/MultiPolygon or one such Feature)"))] = None,
+    boundary_crs: Annotated[str, typer.Option(help=N_("CRS of the boundary file"))] = "EPSG:4326",
 ) -> None:
-    """Add a municipality with its copy of the built-in asset types."""
     from pydantic import ValidationError
 
     from gisapp.municipalities import service
     from gisapp.municipalities.schemas import MunicipalityCreate
 
+    _ = cli_text()
     try:
         geometry = _boundary_geometry(boundary) if boundary else None
         data = MunicipalityCreate(slug=slug, name=name, working_crs=crs,
                                   default_language=language, boundary=geometry,
                                   boundary_crs=boundary_crs if boundary else None)
+    except GisappError as exc:
+        fail(exc, _)
     except (ValidationError, ValueError, OSError) as exc:
-        _fail(str(exc))
+        fail(str(exc), _)
     _run(lambda s: service.create(s, data, "cli"), superuser=True)
-    typer.echo(f"added municipality {slug}; next: gisapp user add NAME -m {slug} --role admin")
+    typer.echo(_("added municipality %(slug)s; next: gisapp user add NAME -m %(slug)s "
+                 "--role admin", slug=slug))
 
 
 def _boundary_geometry(path: Path) -> dict:
@@ -105,18 +114,19 @@ def _boundary_geometry(path: Path) -> dict:
     if doc.get("type") == "FeatureCollection":
         features = doc.get("features") or []
         if len(features) != 1:
-            raise ValueError(f"{path}: expected one feature, found {len(features)}")
+            raise InvalidInput(Message(N_("expected one feature, found %(n)s"),
+                                       n=len(features)), field="--boundary")
         doc = features[0]
     if doc.get("type") == "Feature":
         doc = doc.get("geometry")
     if not isinstance(doc, dict):
-        raise ValueError(f"{path}: no geometry found")
+        raise InvalidInput(Message(N_("no geometry found")), field="--boundary")
     return doc
 
 
-@municipality_app.command("list")
+@municipality_app.command("list", help=N_("Slug, working CRS, language, number of assets and "
+                                           "name of every municipality."))
 def municipality_list() -> None:
-    """Slug, name, working CRS and number of assets of every municipality."""
 
     async def fn(session):
         return (await session.execute(text(
@@ -124,27 +134,29 @@ def municipality_list() -> None:
             " (SELECT count(*) FROM asset a WHERE a.municipality_id = m.id)"
             " FROM municipality m ORDER BY m.slug"))).all()
 
+    _ = cli_text()
     for slug, name, crs, lang, n in _run(fn, owner=True):
-        typer.echo(f"{slug:<24} EPSG:{crs:<6} {lang}  {n:>7} assets  {name}")
+        assets = _("Assets: %(count)s", count=n)
+        typer.echo(f"{slug:<24} EPSG:{crs:<6} {lang}  {assets:<16} {name}")
 
 
-@user_app.command("add")
+@user_app.command("add", help=N_(
+    "Give a person a role in a municipality: a new account, or an existing one (a shared "
+    "building yard) that gets a further membership."))
 def user_add(
     username: str,
-    municipality: Annotated[str, typer.Option("--municipality", "-m")],
+    municipality: Annotated[str, Municipality],
     role: Annotated[str, Role],
-    display_name: Annotated[str, typer.Option("--name")] = "",
-    password: Annotated[Optional[str], typer.Option(help="Prompted when not given")] = None,
-    password_stdin: Annotated[bool, typer.Option(help="Read the password from stdin")] = False,
+    display_name: Annotated[str, typer.Option("--name", help=N_("Name as others see it"))] = "",
+    password: Annotated[Optional[str], Password] = None,
+    password_stdin: Annotated[bool, PasswordStdin] = False,
 ) -> None:
-    """Give a person a role in a municipality: a new account, or an existing one (a shared
-    building yard) that gets a further membership."""
     from gisapp.auth.passwords import hash_password
-    from gisapp.errors import InvalidInput
     from gisapp.users.schemas import MemberCreate
 
+    _ = cli_text()
     if role not in ("admin", "planner", "crew"):
-        _fail("role: admin, planner or crew")
+        fail("role: " + _("admin, planner or crew"), _)
 
     user_id = _user_id(username)
     if user_id:
@@ -152,22 +164,26 @@ def user_add(
             mid = await session.scalar(text("SELECT id FROM municipality WHERE slug = :s"),
                                        {"s": municipality})
             if mid is None:
-                raise InvalidInput(f"no municipality {municipality!r}", field="municipality")
+                raise InvalidInput(Message(N_("no municipality %(slug)s"),
+                                           slug=repr(municipality)), field="--municipality")
             await session.execute(text(
                 "INSERT INTO membership (municipality_id, user_id, role, created_by)"
                 " VALUES (:m, :u, :r, 'cli') ON CONFLICT (municipality_id, user_id)"
                 " DO UPDATE SET role = excluded.role"), {"m": mid, "u": user_id, "r": role})
 
         _run(link, owner=True)
-        typer.echo(f"{username} now has the role {role} in {municipality}")
+        typer.echo(_("%(user)s now has the role %(role)s in %(municipality)s", user=username,
+                     role=role, municipality=municipality))
         return
     secret = _password(password, password_stdin)
     try:
         hash_password(secret)
         data = MemberCreate(username=username, display_name=display_name, role=role,
                             password=secret)
-    except Exception as exc:  # pydantic or strength errors, shown as they are
-        _fail(str(getattr(exc, "message", exc)))
+    except GisappError as exc:  # the password's strength
+        fail(exc, _)
+    except ValueError as exc:  # pydantic's errors, as they are
+        fail(str(exc), _)
 
     async def create(session):
         from gisapp.municipalities.service import get_ref
@@ -178,23 +194,25 @@ def user_add(
         return await add_member(session, ref.id, data, "cli")
 
     _run(create)
-    typer.echo(f"added {username} with the role {role} in {municipality}")
+    typer.echo(_("added %(user)s with the role %(role)s in %(municipality)s", user=username,
+                 role=role, municipality=municipality))
 
 
-@user_app.command("passwd")
+@user_app.command("passwd", help=N_("Set a person's password and end their logins "
+                                     "(installation operators)."))
 def user_passwd(
     username: str,
-    password: Annotated[Optional[str], typer.Option(help="Prompted when not given")] = None,
-    password_stdin: Annotated[bool, typer.Option(help="Read the password from stdin")] = False,
+    password: Annotated[Optional[str], Password] = None,
+    password_stdin: Annotated[bool, PasswordStdin] = False,
 ) -> None:
-    """Set a person's password and end their logins (installation operators)."""
     from gisapp.auth.passwords import hash_password
 
+    _ = cli_text()
     secret = _password(password, password_stdin)
     try:
         hashed = hash_password(secret)
     except GisappError as exc:
-        _fail(f"password: {exc.message}")
+        fail(exc, _)
 
     async def fn(session):
         found = await session.scalar(text(
@@ -207,26 +225,28 @@ def user_passwd(
         return found
 
     if not _run(fn, owner=True):
-        _fail(f"no user {username!r}")
-    typer.echo(f"password of {username} set; their logins ended")
+        fail(_("there is no user %(user)s", user=username), _)
+    typer.echo(_("password of %(user)s set; their logins ended", user=username))
 
 
-@user_app.command("superuser")
+@user_app.command("superuser", help=N_(
+    "Make someone an installation administrator (may add municipalities); creates the "
+    "account when it does not exist."))
 def user_superuser(
     username: str,
-    password: Annotated[Optional[str], typer.Option(help="Prompted when the user is new")] = None,
-    password_stdin: Annotated[bool, typer.Option(help="Read the password from stdin")] = False,
+    password: Annotated[Optional[str], typer.Option(
+        help=N_("Prompted when the user is new"))] = None,
+    password_stdin: Annotated[bool, PasswordStdin] = False,
 ) -> None:
-    """Make someone an installation administrator (may add municipalities); creates the
-    account when it does not exist."""
     from gisapp.auth.passwords import hash_password
 
+    _ = cli_text()
     hashed = None
     if not _user_id(username):
         try:
             hashed = hash_password(_password(password, password_stdin))
         except GisappError as exc:
-            _fail(f"password: {exc.message}")
+            fail(exc, _)
 
     async def fn(session):
         await session.execute(text(
@@ -236,22 +256,25 @@ def user_superuser(
             {"u": username, "h": hashed})
 
     _run(fn, owner=True)
-    typer.echo(f"{username} is an installation administrator")
+    typer.echo(_("%(user)s is an installation administrator", user=username))
 
 
-@tags_app.command("print")
+@tags_app.command("print", help=N_("Print a label sheet (PDF); assets without a label get "
+                                    "one."))
 def tags_print(
-    output: Annotated[Path, typer.Option("--output", "-o", help="PDF file to write")],
-    municipality: Annotated[str, typer.Option("--municipality", "-m")] = "demo",
-    layout: Annotated[str, typer.Option(help="a4-3x8, a4-3x7, a4-2x7 or single-50x30")] = "a4-3x8",
-    type_: Annotated[Optional[list[str]], typer.Option("--type", help="Asset type(s)")] = None,
-    street: Annotated[Optional[str], typer.Option(help="Assets along this street")] = None,
-    untagged: Annotated[bool, typer.Option(help="Only assets without a label")] = False,
-    blank: Annotated[int, typer.Option(help="Blank pre-numbered labels")] = 0,
-    skip: Annotated[int, typer.Option(help="Places already used on the first sheet")] = 0,
+    output: Annotated[Path, typer.Option("--output", "-o", help=N_("PDF file to write"))],
+    municipality: Annotated[str, Municipality] = "demo",
+    layout: Annotated[str, typer.Option(
+        help=N_("Sheet: a4-3x8, a4-3x7, a4-2x7 or single-50x30"))] = "a4-3x8",
+    type_: Annotated[Optional[list[str]], typer.Option("--type", help=N_("Asset type(s)"))] = None,
+    street: Annotated[Optional[str], typer.Option(help=N_("Assets along this street"))] = None,
+    untagged: Annotated[bool, typer.Option(help=N_("Only assets without a label"))] = False,
+    blank: Annotated[int, typer.Option(help=N_("Blank pre-numbered labels"))] = 0,
+    skip: Annotated[int, typer.Option(help=N_("Places already used on the first sheet"))] = 0,
 ) -> None:
-    """Print a label sheet (PDF); assets without a label get one."""
     from gisapp.tags import printing
+
+    _ = cli_text()
 
     settings = load_settings()
     batch = printing.Batch(layout=layout, types=type_ or [], street=street, untagged=untagged,
@@ -267,4 +290,4 @@ def tags_print(
 
     pdf, count = _run(fn)
     output.write_bytes(pdf)
-    typer.echo(f"wrote {count} labels to {output}")
+    typer.echo(_("wrote %(count)s labels to %(path)s", count=count, path=output))

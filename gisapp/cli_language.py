@@ -3,26 +3,32 @@ locale (``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``, ``LANG``, in gettext's order)
 as on the pages.
 
 ``gisapp import`` and ``gisapp export`` print what planners read (a dry run's problems, the
-result). They use the pages' catalogs and message ids, so a report says the same on the
-command line as in the browser; ``reason`` in the API stays English for scripts.
+result) and take ``--lang``; the administrators' commands follow the shell's locale. All use
+the pages' catalogs and message ids, so a problem says the same on the command line as in
+the browser; ``reason`` in the API stays English for scripts.
+
+The help texts (``--help``) are written with ``N_`` and translated once the command tree is
+built (:func:`translate_help`): Typer takes them as plain strings when the modules load.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, NoReturn, Optional
 
+import click
 import typer
 
 from gisapp import i18n
-from gisapp.messages import Message, problem_fields, translated
+from gisapp.errors import GisappError
+from gisapp.messages import N_, Message, problem_fields, translated
 
 LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 
 LangOption = Annotated[Optional[str], typer.Option(
-    "--lang", help="Language of the report: de, en or fr (default: the shell's locale, "
-    "else German)")]
+    "--lang", help=N_("Language of the report: de, en or fr (default: the shell's locale, "
+                      "else German)"))]
 
 
 def cli_language(option: str | None, environ: Mapping[str, str] | None = None) -> str:
@@ -57,5 +63,29 @@ class CliText:
         return translated(fields, self._translations.gettext)
 
 
-def cli_text(option: str | None) -> CliText:
+def cli_text(option: str | None = None) -> CliText:
+    """The texts of a command: in ``--lang`` when given, else in the shell's language."""
     return CliText(cli_language(option))
+
+
+def fail(error: GisappError | str, say: CliText, code: int = 2) -> NoReturn:
+    """Each problem on its own line, with its field, in the command's language; exit."""
+    lines = [error] if isinstance(error, str) else [
+        f"{d['field']}: {say.problem(d)}" if d.get("field") else say.problem(d)
+        for d in error.problems()]
+    typer.secho("\n".join(lines), fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def translate_help(command: click.Command, say: CliText) -> click.Command:
+    """The help texts of a command tree (its commands, groups and options) in the
+    language of ``say``; a text without a translation stays as it is."""
+    for attribute in ("help", "short_help"):
+        if text := getattr(command, attribute, None):
+            setattr(command, attribute, say(text))
+    for param in command.params:
+        if text := getattr(param, "help", None):
+            param.help = say(text)
+    for sub in getattr(command, "commands", {}).values():
+        translate_help(sub, say)
+    return command

@@ -4,7 +4,6 @@ person shared by two municipalities), passwords, installation administrators."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,12 +11,15 @@ from pathlib import Path
 import httpx
 from sqlalchemy import text
 
+from .cli_env import cli_env
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def cli(db_url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GISAPP_")}
-    env["GISAPP_DATABASE__URL"] = db_url
+def cli(db_url: str, *args: str, stdin: str | None = None,
+        locale: str = "en_US.UTF-8") -> subprocess.CompletedProcess:
+    # wide enough that --help's boxes do not wrap the sentences the tests look for
+    env = cli_env(locale, GISAPP_DATABASE__URL=db_url, COLUMNS="250")
     return subprocess.run([sys.executable, "-m", "gisapp.cli", *args], env=env, cwd=ROOT,
                           input=stdin, capture_output=True, text=True, timeout=120)
 
@@ -34,6 +36,13 @@ async def test_add_a_municipality_and_its_people(db_url, engine, tmp_path):
         assert "cli-town" in cli(db_url, "municipality", "list").stdout
         again = cli(db_url, "municipality", "add", "cli-town", "--name", "x")
         assert again.returncode == 2 and "exists already" in again.stderr
+        # in the shell's language: German, also without a locale that names one
+        for locale in ("de_DE.UTF-8", "C.UTF-8"):
+            german = cli(db_url, "municipality", "add", "cli-town", "--name", "x", locale=locale)
+            assert german.returncode == 2
+            assert german.stderr.strip() == "slug: die Gemeinde 'cli-town' gibt es schon"
+        listed = cli(db_url, "municipality", "list", locale="fr_LU.UTF-8").stdout
+        assert "Objets : 0" in next(ln for ln in listed.splitlines() if "cli-town" in ln)
 
         r = cli(db_url, "user", "add", "cli.admin", "-m", "cli-town", "--role", "admin",
                 "--name", "Cli Admin", "--password-stdin", stdin="cli-admin-password\n")
@@ -41,6 +50,13 @@ async def test_add_a_municipality_and_its_people(db_url, engine, tmp_path):
         # a person of the demo also works here (shared building yard)
         r = cli(db_url, "user", "add", "crew", "-m", "cli-town", "--role", "crew")
         assert r.returncode == 0 and "now has the role crew" in r.stdout
+        r = cli(db_url, "user", "add", "crew", "-m", "cli-town", "--role", "crew",
+                locale="de_DE.UTF-8")
+        assert r.stdout.strip() == "crew hat jetzt die Rolle crew in cli-town"
+        nowhere = cli(db_url, "user", "add", "crew", "-m", "atlantis", "--role", "crew",
+                      locale="fr_FR.UTF-8")
+        assert nowhere.returncode == 2
+        assert nowhere.stderr.strip() == "--municipality: pas de commune 'atlantis'"
         weak = cli(db_url, "user", "add", "cli.weak", "-m", "cli-town", "--role", "crew",
                    "--password", "short")
         assert weak.returncode == 2 and "10 characters" in weak.stderr
@@ -90,3 +106,15 @@ def _live_app(db_url: str):
     application.state.engine = make_engine(settings)
     application.state.sessionmaker = make_sessionmaker(application.state.engine)
     return application
+
+
+def test_help_texts_follow_the_shell_language(db_url):
+    """``--help`` is translated too: the commands, their groups and their options."""
+    french = cli(db_url, "user", "add", "--help", locale="fr_FR.UTF-8").stdout
+    assert "Donner un rôle à une personne dans une commune" in french
+    assert "Identifiant de la commune" in french and "Lire le mot de passe sur stdin" in french
+    german = cli(db_url, "--help", locale="de_DE.UTF-8").stdout
+    assert "kommunales Infrastrukturverzeichnis auf PostGIS" in german
+    assert "Personen und ihre Rollen." in german
+    english = cli(db_url, "db", "--help").stdout
+    assert "Start the local cluster (creating it on first use)" in english

@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 from sqlalchemy import text
 
+from .cli_env import cli_env
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def cli(db_url: str, *args: str, locale: str | None = None) -> subprocess.CompletedProcess:
-    """``gisapp ARGS`` against the test database; ``locale`` sets LANG (and clears the
-    other locale variables) for the commands that print in the shell's language."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GISAPP_")}
-    env["GISAPP_DATABASE__URL"] = db_url
-    if locale is not None:
-        env = {k: v for k, v in env.items() if k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES")}
-        env["LANG"] = locale
-    return subprocess.run([sys.executable, "-m", "gisapp.cli", *args], env=env, cwd=ROOT,
+def cli(db_url: str, *args: str, locale: str = "en_US.UTF-8") -> subprocess.CompletedProcess:
+    """``gisapp ARGS`` against the test database, in ``locale`` (the commands print in the
+    shell's language)."""
+    return subprocess.run([sys.executable, "-m", "gisapp.cli", *args],
+                          env=cli_env(locale, GISAPP_DATABASE__URL=db_url), cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
 
 
@@ -39,6 +36,10 @@ async def test_types_add_and_list(db_url, engine, tmp_path):
         line = next(ln for ln in lines if ln.startswith("cli_bench"))
         assert "BK" in line and "365 d" in line and "Sitzbank" in line
         assert "never public" in next(ln for ln in lines if ln.startswith("meter"))
+        assert "Street light" in next(ln for ln in lines if ln.startswith("street_light"))
+        german = cli(db_url, "types", "list", "-m", "demo", locale="de_DE.UTF-8").stdout
+        meter = next(ln for ln in german.splitlines() if ln.startswith("meter"))
+        assert "nie öffentlich" in meter and "Zähler" in meter
         again = cli(db_url, "types", "add", "cli_bench", "--label-de", "x", "--prefix", "BK")
         assert again.returncode == 2 and "exists already" in again.stderr
         bad = cli(db_url, "types", "add", "Bad Code", "--label-de", "x", "--prefix", "BK")

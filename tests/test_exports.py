@@ -19,6 +19,7 @@ from shapely.geometry import Point, Polygon, mapping
 
 from gisapp.exports.shapefile_names import short_names
 
+from .cli_env import cli_env
 from .test_spatial import demo_assets, districts, listed
 
 EXPORT = "/api/v1/municipalities/demo/export"
@@ -225,8 +226,7 @@ async def test_bad_export_requests(make_client, body, field, status):
 def test_cli_export(db_url, settings, engine, tmp_path):
     """`gisapp export` writes the file; a wrong filter is named in the chosen language."""
     out = tmp_path / "lights.zip"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GISAPP_")}
-    env["GISAPP_DATABASE__URL"] = db_url
+    env = cli_env("C.UTF-8", GISAPP_DATABASE__URL=db_url)
 
     def export(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "gisapp.cli", "export", "-m", "demo",

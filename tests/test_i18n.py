@@ -203,11 +203,10 @@ async def test_the_field_apps_choice_of_language_is_the_servers_too(anon):
 
 
 #: modules whose refusals are for programs, not people (CSRF and origin checks, the field
-#: app's own files, the administrators' English CLI); everything else words its problems as
-#: Messages, also the OGC service (its HTML pages are read by people, and its JSON answers
-#: carry the problem's ``text`` next to OGC's English ``description``)
-_PROGRAM_FACING = {"dependencies.py", "field_app.py", "login.py", "errors.py", "oidc.py",
-                   "admin_cli.py"}
+#: app's own files); everything else words its problems as Messages, also the OGC service
+#: (its HTML pages are read by people, and its JSON answers carry the problem's ``text``
+#: next to OGC's English ``description``) and the administrators' commands
+_PROGRAM_FACING = {"dependencies.py", "field_app.py", "login.py", "errors.py", "oidc.py"}
 _ERRORS = {"InvalidInput", "InvalidGeometry", "Conflict", "NotFound", "UnknownCRS",
            "PreconditionRequired", "ReadingNeedsConfirmation", "Forbidden", "UploadRejected",
            "UploadTooLarge", "UnsupportedFormat", "InvalidParameter", "UnknownParameter",

@@ -109,19 +109,19 @@ async def test_layouts_are_listed(client):
 
 def test_cli_prints_labels(db_url, tmp_path, engine):
     """`gisapp tags print` (it commits the labels it issues: charging stations have some)."""
-    import os
     import subprocess
     import sys
     from pathlib import Path
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GISAPP_")}
-    env["GISAPP_DATABASE__URL"] = db_url
+    from .cli_env import cli_env
+
+    env = cli_env("de_DE.UTF-8", GISAPP_DATABASE__URL=db_url)
     out = tmp_path / "labels.pdf"
     done = subprocess.run([sys.executable, "-m", "gisapp.cli", "tags", "print", "-o", str(out),
                            "--type", "charging_station", "--layout", "a4-2x7"],
                           env=env, cwd=Path(__file__).resolve().parent.parent,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert "wrote 6 labels" in done.stdout
+    assert f"6 Etiketten nach {out} geschrieben" in done.stdout
     decoded = decode_pdf(out.read_bytes())
     assert len(decoded) == 6 and all("/t/" in url for url in decoded)

@@ -14,14 +14,14 @@ from gisapp import migrate
 
 from gisapp import localdb
 from gisapp.localdb import LocalCluster, LocalDbError
+from .cli_env import cli_env
 
 ROOT = Path(__file__).resolve().parent.parent
 GISAPP = [sys.executable, "-m", "gisapp.cli"]
 
 
-def run_cli(*args: str, folder: Path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GISAPP_")}
-    env["GISAPP_DATABASE__LOCAL_DIR"] = str(folder)
+def run_cli(*args: str, folder: Path, locale: str = "en_US.UTF-8") -> subprocess.CompletedProcess:
+    env = cli_env(locale, GISAPP_DATABASE__LOCAL_DIR=str(folder))
     return subprocess.run([*GISAPP, *args], env=env, cwd=ROOT, capture_output=True, text=True,
                           timeout=180)
 
@@ -70,6 +70,7 @@ def test_start_stop_restart_keeps_data(folder):
     assert run_cli("db", "start", folder=folder).returncode == 0
     assert run_cli("db", "stop", folder=folder).returncode == 0
     assert run_cli("db", "stop", folder=folder).stdout.strip() == "was not running"
+    assert run_cli("db", "stop", folder=folder, locale="de_DE.UTF-8").stdout.strip() == "lief nicht"
 
 
 def test_missing_postgis_says_what_to_install(monkeypatch):

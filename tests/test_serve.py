@@ -16,6 +16,7 @@ import pytest
 
 from gisapp.database import ensure_database
 
+from .cli_env import cli_env
 from .live_server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,9 +34,9 @@ async def test_serve_loads_the_demo_into_an_empty_database(empty_db_url, tmp_pat
     cluster, name = empty_db_url
     await ensure_database(cluster.url(), name)
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GISAPP_")}
-    env["GISAPP_DATABASE__URL"] = cluster.url(name)
-    env["GISAPP_MAPS__DIR"] = str(tmp_path / "maps")
+    # a shell without a locale: the start-up lines come in German, as on the pages
+    env = cli_env("C.UTF-8", GISAPP_DATABASE__URL=cluster.url(name),
+                  GISAPP_MAPS__DIR=str(tmp_path / "maps"))
     proc = subprocess.Popen(
         [sys.executable, "-m", "gisapp.cli", "serve", "--demo", "--port", str(port)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -65,5 +66,7 @@ async def test_serve_loads_the_demo_into_an_empty_database(empty_db_url, tmp_pat
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0, out
-    assert "Loaded the demo municipality" in out
-    assert f"http://127.0.0.1:{port}" in out
+    assert "Demogemeinde geladen: " in out and " street_light, " in out
+    assert "Demo-Zugänge (admin, planner, crew), Passwort: " in out
+    assert f"gisapp läuft auf http://127.0.0.1:{port}" in out
+    assert f"  Anmelden:   http://127.0.0.1:{port}/login" in out

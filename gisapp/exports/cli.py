@@ -11,37 +11,41 @@ from typing import Annotated, Optional
 
 import typer
 
-from gisapp.cli_language import CliText, LangOption, cli_text
+from gisapp.cli_language import LangOption, cli_text, fail
 from gisapp.errors import GisappError, InvalidInput
 from gisapp.messages import N_, Message
 
 
+EXPORT_HELP = N_("Export assets as GeoPackage, zipped Shapefile, GeoJSON or CSV. Messages are "
+                 "in German, English or French (--lang, else the shell's locale).")
+
+
 def export_command(
-    output: Annotated[Path, typer.Option("--output", "-o", help="File to write")],
-    municipality: Annotated[str, typer.Option("--municipality", "-m")] = "demo",
-    format: Annotated[str, typer.Option("--format", "-f",
-                                        help="gpkg, shp (zip), geojson or csv")] = "gpkg",
-    crs: Annotated[Optional[str], typer.Option(
-        help="EPSG code of the output, e.g. 25832 or 2169; default the working CRS")] = None,
-    type_: Annotated[Optional[list[str]], typer.Option("--type", help="Asset type(s)")] = None,
-    status: Annotated[Optional[list[str]], typer.Option(help="Status(es)")] = None,
-    district: Annotated[Optional[str], typer.Option(help="Only this district")] = None,
-    area: Annotated[Optional[Path], typer.Option(
-        help="GeoJSON file with a Polygon/MultiPolygon (geometry, Feature or a collection "
-        "of one feature)")] = None,
-    area_crs: Annotated[Optional[str], typer.Option(help="EPSG code of --area")] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help=N_("File to write"))],
+    municipality: Annotated[str, typer.Option(
+        "--municipality", "-m", help=N_("Slug of the municipality"))] = "demo",
+    format: Annotated[str, typer.Option(
+        "--format", "-f", help=N_("gpkg, shp (zip), geojson or csv"))] = "gpkg",
+    crs: Annotated[Optional[str], typer.Option(help=N_(
+        "EPSG code of the output, e.g. 25832 or 2169; default the working CRS"))] = None,
+    type_: Annotated[Optional[list[str]], typer.Option("--type", help=N_("Asset type(s)"))] = None,
+    status: Annotated[Optional[list[str]], typer.Option(help=N_("Status(es)"))] = None,
+    district: Annotated[Optional[str], typer.Option(help=N_("Only this district"))] = None,
+    area: Annotated[Optional[Path], typer.Option(help=N_(
+        "GeoJSON file with a Polygon/MultiPolygon (geometry, Feature or a collection of one "
+        "feature)"))] = None,
+    area_crs: Annotated[Optional[str], typer.Option(help=N_("EPSG code of --area"))] = None,
     public: Annotated[bool, typer.Option(
-        "--public", help="Only what the public sees (public assets and fields)")] = False,
-    overdue: Annotated[bool, typer.Option("--overdue", help="Only assets overdue for "
-                                          "maintenance")] = False,
-    untagged: Annotated[bool, typer.Option("--untagged", help="Only assets without an "
-                                           "active label")] = False,
-    flagged: Annotated[bool, typer.Option("--flagged", help="Only assets whose latest record "
-                                          "was made far from them, not reviewed yet")] = False,
+        "--public", help=N_("Only what the public sees (public assets and fields)"))] = False,
+    overdue: Annotated[bool, typer.Option(
+        "--overdue", help=N_("Only assets overdue for maintenance"))] = False,
+    untagged: Annotated[bool, typer.Option(
+        "--untagged", help=N_("Only assets without an active label"))] = False,
+    flagged: Annotated[bool, typer.Option("--flagged", help=N_(
+        "Only assets whose latest record was made far from them, not reviewed yet"))] = False,
     lang: LangOption = None,
 ) -> None:
-    """Export assets as GeoPackage, zipped Shapefile, GeoJSON or CSV. Messages are in
-    German, English or French (--lang, else the shell's locale)."""
+    """Export assets (the command's help is ``EXPORT_HELP``)."""
     from pydantic import ValidationError
 
     from gisapp.exports.schemas import ExportRequest
@@ -55,13 +59,13 @@ def export_command(
                             overdue=overdue or None, untagged=untagged or None,
                             flagged=flagged or None)
     except GisappError as exc:
-        _fail(exc, _)
+        fail(exc, _)
     except (ValidationError, ValueError, OSError) as exc:
-        _fail(str(exc), _)
+        fail(str(exc), _)
     try:
         count = asyncio.run(_run(municipality, req, output))
     except GisappError as exc:
-        _fail(exc, _)
+        fail(exc, _)
     typer.echo(_("Wrote %(n)s assets to %(path)s.", n=count, path=output))
 
 
@@ -100,10 +104,3 @@ async def _run(municipality: str, req, output: Path) -> int:
     return out.count
 
 
-def _fail(error: GisappError | str, _: CliText) -> None:
-    """Each problem on its own line, with its field, in the command's language; exit 2."""
-    lines = [error] if isinstance(error, str) else [
-        f"{d['field']}: {_.problem(d)}" if d.get("field") else _.problem(d)
-        for d in error.problems()]
-    typer.secho("\n".join(lines), fg=typer.colors.RED, err=True)
-    raise typer.Exit(2)

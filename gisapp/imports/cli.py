@@ -20,6 +20,7 @@ from rich.table import Table
 from gisapp.cli_language import CliText, LangOption, cli_text
 from gisapp.errors import GisappError
 from gisapp.imports.mapping import FieldMapping
+from gisapp.messages import N_
 from gisapp.settings import Settings, load_settings
 
 
@@ -92,23 +93,32 @@ def _print_report(console: Console, report: dict[str, Any], _: CliText, limit: i
             console.print(_("… and %(n)s more", n=more))
 
 
+IMPORT_HELP = N_("Import a GeoJSON, GeoPackage, zipped Shapefile, CSV, OSM extract, charging "
+                 "register or meshviewer file into a municipality. The report is in German, "
+                 "English or French (--lang, else the shell's locale).")
+
+
 def import_command(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
-    municipality: Annotated[str, typer.Option("--municipality", "-m")] = "demo",
-    type_code: Annotated[Optional[str], typer.Option("--type", "-t", help="Asset type of the "
-                         "rows (not needed for OSM, the charging register, meshviewer)")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check only; write nothing")] = False,
-    mapping: Annotated[Optional[str], typer.Option(help="Field mapping as JSON or @file.json, e.g. "
-                       '{"external_id": "ID", "attributes": {"power_w": "Leistung"}}')] = None,
-    crs: Annotated[Optional[str], typer.Option(help="EPSG code when the file has none")] = None,
-    layer: Annotated[Optional[str], typer.Option(help="GeoPackage layer")] = None,
-    skip_invalid: Annotated[bool, typer.Option(help="Write the good rows, leave rows with "
-                            "errors out (default: a file with errors writes nothing)")] = False,
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
+                                         help=N_("The file to import"))],
+    municipality: Annotated[str, typer.Option(
+        "--municipality", "-m", help=N_("Slug of the municipality"))] = "demo",
+    type_code: Annotated[Optional[str], typer.Option("--type", "-t", help=N_(
+        "Asset type of the rows (not needed for OSM, the charging register, "
+        "meshviewer)"))] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help=N_("Check only; write nothing"))] = False,
+    mapping: Annotated[Optional[str], typer.Option(help=N_(
+        "Field mapping as JSON or @file.json, e.g. "
+        '{"external_id": "ID", "attributes": {"power_w": "Leistung"}}'))] = None,
+    crs: Annotated[Optional[str], typer.Option(help=N_("EPSG code when the file has none"))] = None,
+    layer: Annotated[Optional[str], typer.Option(help=N_("GeoPackage layer"))] = None,
+    skip_invalid: Annotated[bool, typer.Option(help=N_(
+        "Write the good rows, leave rows with errors out (default: a file with errors writes "
+        "nothing)"))] = False,
     lang: LangOption = None,
 ) -> None:
-    """Import a GeoJSON, GeoPackage, zipped Shapefile, CSV, OSM extract, charging register
-    or meshviewer file into a municipality. The report is in German, English or French
-    (--lang, else the shell's locale)."""
+    """Import a file into a municipality (the command's help is ``IMPORT_HELP``)."""
     console = Console(stderr=True)
     _ = cli_text(lang)
     try:
