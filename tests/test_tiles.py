@@ -3,7 +3,11 @@ mapbox-vector-tile, layers and features as expected, roles, ETag/304, empty tile
 
 from __future__ import annotations
 
+import json
 import math
+import shutil
+import subprocess
+from pathlib import Path
 
 import mapbox_vector_tile
 from sqlalchemy import text
@@ -158,3 +162,59 @@ async def test_tilejson_and_tile_matrix_set(anon, make_client):
     sets = (await anon.get(B + "/collections/street_light/tiles")).json()
     template = next(link for link in sets["tilesets"][0]["links"] if link["rel"] == "item")
     assert template["templated"] and "{tileMatrix}" in template["href"]
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _validate_style(doc: dict, tmp_path: Path) -> None:
+    """MapLibre's own validator (npm devDependency): what MapLibre and QGIS load."""
+    path = tmp_path / "style.json"
+    path.write_text(json.dumps(doc))
+    node = shutil.which("node")
+    assert node, "node is needed (make installs it with npm)"
+    validator = ROOT / "node_modules/@maplibre/maplibre-gl-style-spec/dist/gl-style-validate.mjs"
+    done = subprocess.run([node, str(validator), str(path)], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+async def test_style_draws_each_type_in_its_colour(anon, make_client, connection, tmp_path):
+    """The style QGIS or MapLibre take for the tiles: valid by MapLibre's validator, one
+    layer per layer of the tiles, the types' colours, and the caller's types only."""
+    r = await anon.get(B + "/tiles/WebMercatorQuad/style.json", headers={"Accept-Language": "en"})
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/vnd.mapbox.style+json"
+    style = r.json()
+    _validate_style(style, tmp_path)
+    (source,) = style["sources"].values()
+    assert source["tiles"][0].endswith("/ogc/demo/tiles/WebMercatorQuad/{z}/{x}/{y}")
+    tilejson = (await anon.get(B + "/tiles/WebMercatorQuad/tilejson.json")).json()
+    drawn = {layer["source-layer"] for layer in style["layers"]}
+    assert drawn == {layer["id"] for layer in tilejson["vector_layers"]}
+    assert "meter" not in drawn  # meters are personal data: not even a layer name
+    colours = {t["code"]: t["color"] for t in
+               (await anon.get("/api/v1/municipalities/demo/types")).json()}
+    lights = next(layer for layer in style["layers"] if layer["id"] == "street_light")
+    assert lights["type"] == "circle" and lights["paint"]["circle-color"] == colours["street_light"]
+    assert lights["metadata"]["gisapp:title"] == "Street light"
+    # the layers name what a busy tile holds
+    z, x, y = await _busy_tile(connection)
+    tile = await anon.get(B + f"/tiles/WebMercatorQuad/{z}/{x}/{y}")
+    assert set(mapbox_vector_tile.decode(tile.content)) <= drawn
+    # staff see their meters; a collection's own style has its one layer
+    async with make_client("crew") as crew:
+        staff = (await crew.get(B + "/tiles/WebMercatorQuad/style.json")).json()
+    assert "meter" in {layer["source-layer"] for layer in staff["layers"]}
+    one = (await anon.get(B + "/collections/wlan_hotspot/tiles/WebMercatorQuad/style.json")).json()
+    _validate_style(one, tmp_path)
+    assert [layer["source-layer"] for layer in one["layers"]] == ["wlan_hotspot"]
+    assert one["sources"]["gisapp"]["tiles"][0].endswith(
+        "/collections/wlan_hotspot/tiles/WebMercatorQuad/{z}/{x}/{y}")
+    # found from the tile set, and refused like every other document
+    sets = (await anon.get(B + "/tiles/WebMercatorQuad")).json()
+    assert any(link["rel"] == "stylesheet" and link["href"].endswith("/style.json")
+               for link in sets["links"])
+    assert (await anon.get(B + "/collections/meter/tiles/WebMercatorQuad/style.json")
+            ).status_code == 404
+    assert (await anon.get(B + "/tiles/WebMercatorQuad/style.json?bogus=1")).status_code == 400

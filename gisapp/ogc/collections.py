@@ -16,7 +16,7 @@ from gisapp.ogc.errors import InvalidParameter, OgcNotFound
 
 PUBLIC_STATUSES = ("active", "defective", "out_of_service")
 _TYPES = text(
-    "SELECT code, label_de, label_en, label_fr, geometry_kind, attribute_schema,"
+    "SELECT code, label_de, label_en, label_fr, geometry_kind, color, attribute_schema,"
     " gisapp_internal_keys(attribute_schema) AS internal_keys"
     " FROM asset_type WHERE municipality_id = :mid AND (:staff OR public_allowed)"
     " ORDER BY builtin DESC, code"
@@ -35,6 +35,7 @@ class Collection:
     geometry_kind: str
     queryables: dict[str, dict[str, Any]]
     properties: dict[str, dict[str, Any]]  # of a feature, as the caller gets them
+    color: str | None = None  # the type's colour on maps (#rrggbb)
 
     def title(self, language: str) -> str:
         return self.labels.get(language) or self.labels["de"] or self.code
@@ -119,7 +120,7 @@ async def list_collections(ctx: OgcContext) -> list[Collection]:
                       **_base_properties(ctx.internal)}
         result.append(Collection(
             row.code, {"de": row.label_de, "en": row.label_en, "fr": row.label_fr},
-            row.geometry_kind, queryables, properties))
+            row.geometry_kind, queryables, properties, row.color))
     return result
 
 

@@ -17,6 +17,7 @@ JSON = "application/json"
 GEOJSON = "application/geo+json"
 HTML = "text/html"
 SCHEMA_JSON = "application/schema+json"
+STYLE_JSON = "application/vnd.mapbox.style+json"  # OGC API Styles' name for it
 OPENAPI_JSON = "application/vnd.oai.openapi+json;version=3.0"
 MVT = "application/vnd.mapbox-vector-tile"
 

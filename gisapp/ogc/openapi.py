@@ -13,7 +13,7 @@ from gisapp import __version__
 from gisapp.ogc import cql2_filter, crs, params
 from gisapp.ogc.collections import Collection
 from gisapp.ogc.context import Place
-from gisapp.ogc.documents import GEOJSON, HTML, JSON, MVT, OPENAPI_JSON, SCHEMA_JSON
+from gisapp.ogc.documents import GEOJSON, HTML, JSON, MVT, OPENAPI_JSON, SCHEMA_JSON, STYLE_JSON
 
 _ERROR = {"type": "object", "required": ["code", "description"], "properties": {
     "code": {"type": "string"}, "description": {"type": "string"},
@@ -117,6 +117,9 @@ def openapi(root: str, place: Place, collections: list[Collection]) -> dict[str,
                                                   "getCollectionTileSets", _ok("Tile sets", JSON), cid),
         "/collections/{collectionId}/tiles/WebMercatorQuad/tilejson.json": _get(
             "TileJSON 3.0 of a collection", "getCollectionTileJSON", _ok("TileJSON", JSON), cid),
+        "/collections/{collectionId}/tiles/WebMercatorQuad/style.json": _get(
+            "MapLibre/Mapbox GL style of a collection's tiles", "getCollectionStyle",
+            _ok("Style", STYLE_JSON), cid),
         "/collections/{collectionId}/tiles/WebMercatorQuad/{z}/{x}/{y}": {"get": {
             "summary": "A vector tile of a collection", "operationId": "getCollectionTile",
             "parameters": [cid, *zxy], "responses": tile}},
@@ -124,6 +127,9 @@ def openapi(root: str, place: Place, collections: list[Collection]) -> dict[str,
                        _ok("Tile sets", JSON)),
         "/tiles/WebMercatorQuad/tilejson.json": _get("TileJSON 3.0, one layer per type",
                                                      "getTileJSON", _ok("TileJSON", JSON)),
+        "/tiles/WebMercatorQuad/style.json": _get(
+            "MapLibre/Mapbox GL style, one layer per type in its colour", "getStyle",
+            _ok("Style", STYLE_JSON)),
         "/tiles/WebMercatorQuad/{z}/{x}/{y}": {"get": {
             "summary": "A vector tile with one layer per collection", "operationId": "getTile",
             "parameters": zxy, "responses": tile}},

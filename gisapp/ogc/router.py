@@ -18,7 +18,7 @@ from fastapi.routing import APIRoute
 from gisapp.ogc import documents, html, items, tiles
 from gisapp.ogc.collections import get_collection, list_collections
 from gisapp.ogc.context import ogc_transaction
-from gisapp.ogc.documents import GEOJSON, JSON, MVT, OPENAPI_JSON, SCHEMA_JSON
+from gisapp.ogc.documents import GEOJSON, JSON, MVT, OPENAPI_JSON, SCHEMA_JSON, STYLE_JSON
 from gisapp.ogc.errors import OgcError
 from gisapp.ogc.openapi import openapi
 from gisapp.ogc.params import check_known, wants_html
@@ -206,6 +206,16 @@ async def collection_tilejson(request: Request, municipality: str, collection: s
                                 base + "/{z}/{x}/{y}", found[0].title(language)))
 
 
+@router.get("/collections/{collection}/tiles/WebMercatorQuad/style.json")
+async def collection_style(request: Request, municipality: str, collection: str):
+    check_known(request.query_params, ())
+    place, found = await tiles.metadata(request, municipality, collection)
+    base = f"{_root(request, municipality)}/collections/{collection}/tiles/WebMercatorQuad"
+    language = page_language(request)
+    return _json(tiles.style(place, found, language, base + "/{z}/{x}/{y}",
+                             found[0].title(language)), STYLE_JSON)
+
+
 @router.get("/tiles")
 async def all_tilesets(request: Request, municipality: str):
     check_known(request.query_params, ())
@@ -228,6 +238,15 @@ async def all_tilejson(request: Request, municipality: str):
     base = f"{_root(request, municipality)}/tiles/WebMercatorQuad"
     return _json(tiles.tilejson(_root(request, municipality), place, found,
                                 page_language(request), base + "/{z}/{x}/{y}", place.name))
+
+
+@router.get("/tiles/WebMercatorQuad/style.json")
+async def all_style(request: Request, municipality: str):
+    check_known(request.query_params, ())
+    place, found = await tiles.metadata(request, municipality, None)
+    base = f"{_root(request, municipality)}/tiles/WebMercatorQuad"
+    return _json(tiles.style(place, found, page_language(request), base + "/{z}/{x}/{y}",
+                             place.name), STYLE_JSON)
 
 
 @router.get("/tileMatrixSets")

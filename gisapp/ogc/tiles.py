@@ -21,7 +21,7 @@ from gisapp.messages import N_, Message
 from gisapp.ogc import params
 from gisapp.ogc.collections import Collection, get_collection, list_collections
 from gisapp.ogc.context import Place, caller_connection, ogc_transaction
-from gisapp.ogc.documents import JSON, MVT, link
+from gisapp.ogc.documents import JSON, MVT, STYLE_JSON, link
 from gisapp.ogc.errors import InvalidParameter, OgcNotFound
 from gisapp.ogc.tiles_sql import collection_tile_sql, combined_tile_sql
 
@@ -164,8 +164,53 @@ def tilesets(base: str, title: str) -> dict:
             link(f"{base}/{TMS_ID}/{{tileMatrix}}/{{tileCol}}/{{tileRow}}", "item", MVT,
                  "tiles", templated=True),
             link(f"{base}/{TMS_ID}/tilejson.json", "describedby", JSON, "TileJSON"),
+            link(f"{base}/{TMS_ID}/style.json", "stylesheet", STYLE_JSON,
+                 "Style (MapLibre/Mapbox GL)"),
         ],
     }], "links": [link(base, "self", JSON, title)]}
+
+
+#: what a status looks like on a map: the ring around a point, the line's dash
+_STATUS_RING = ["match", ["get", "status"], "defective", "#c62828", "out_of_service", "#616161",
+                "planned", "#1565c0", "#ffffff"]
+_POINT_RADIUS = ["interpolate", ["linear"], ["zoom"], 10, 2, 14, 3.5, 18, 7]
+
+
+def style(place: Place, found: list[Collection], language: str, tiles_url: str,
+          name: str) -> dict:
+    """A MapLibre/Mapbox GL style (version 8) for these tiles: one layer per type in the
+    type's colour, as on the planner map, with defective assets ringed in red. QGIS takes it
+    as the "Style URL" of a vector tile connection; MapLibre, OpenLayers (ol-mapbox-style)
+    load it as it is. No glyphs or sprites: nothing is fetched from anywhere else."""
+    box = place.bounds or (-180.0, -85.0511, 180.0, 85.0511)
+    layers: list[dict] = []
+    for c in found:
+        color = c.color or "#3388ff"
+        common = {"source": "gisapp", "source-layer": c.code,
+                  "metadata": {"gisapp:title": c.title(language)}}
+        if c.geometry_kind == "point":
+            layers.append({"id": c.code, "type": "circle", **common, "paint": {
+                "circle-color": color, "circle-radius": _POINT_RADIUS,
+                "circle-stroke-color": _STATUS_RING, "circle-stroke-width": 1.5}})
+        elif c.geometry_kind == "line":
+            layers.append({"id": c.code, "type": "line", **common,
+                           "layout": {"line-cap": "round", "line-join": "round"},
+                           "paint": {"line-color": color, "line-width": 3}})
+        else:
+            layers.append({"id": c.code, "type": "fill", **common,
+                           "paint": {"fill-color": color, "fill-opacity": 0.25}})
+            layers.append({"id": f"{c.code}-outline", "type": "line", **common,
+                           "paint": {"line-color": color, "line-width": 1.5}})
+    return {
+        "version": 8,
+        "name": name,
+        "metadata": {"gisapp:municipality": place.name},
+        "center": [(box[0] + box[2]) / 2, (box[1] + box[3]) / 2],
+        "zoom": 14,
+        "sources": {"gisapp": {"type": "vector", "tiles": [tiles_url], "minzoom": 0,
+                               "maxzoom": MAX_ZOOM, "bounds": list(box)}},
+        "layers": layers,
+    }
 
 
 def tileset(base: str, title: str, found: list[Collection], language: str) -> dict:
