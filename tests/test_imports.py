@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 
 import geopandas as gpd
 import pytest
@@ -11,6 +12,7 @@ import shapely
 from pyproj import Transformer
 from sqlalchemy import text
 
+from gisapp.imports.writer import ascending_ids
 from tests.imports_helpers import add_municipality, commit, upload
 
 DEMO = "/api/v1/municipalities/demo"
@@ -56,6 +58,20 @@ async def test_geojson_in_25832_dry_run_writes_nothing_then_commit_round_trips(c
     assert item["attributes"] == {"lamp_technology": "LED", "power_w": 36}
     assert item["external_id"] == "KAT-1" and item["code"].startswith("SL-")
     assert item["public"] is True and item["created_by"] == "token:test-admin"
+    # ids are random version-4 UUIDs, handed out in ascending order along the file
+    ids = {a["external_id"]: uuid.UUID(a["id"]) for a in (await client.get(
+        f"{DEMO}/assets", params={"q": "Leuchte"})).json()["items"]
+        if a["external_id"] in ("KAT-1", "KAT-2")}
+    assert ids["KAT-1"] < ids["KAT-2"] and {i.version for i in ids.values()} == {4}
+
+
+def test_ascending_ids_are_random_version_4_uuids():
+    ids = [uuid.UUID(i) for i in ascending_ids(20_000)]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    assert {i.version for i in ids} == {4} and {i.variant for i in ids} == {uuid.RFC_4122}
+    # spread over the whole range, like gen_random_uuid(): no prefix, no clock
+    assert ids[0].int < 2 ** 128 // 100 and ids[-1].int > 2 ** 128 // 100 * 99
+    assert ascending_ids(0) == [] and len(ascending_ids(1)) == 1
 
 
 async def test_reimport_updates_by_external_id(client, count, connection):

