@@ -3,9 +3,12 @@ items (paging, bbox, crs/bbox-crs, filters, limits), errors, and who sees what."
 
 from __future__ import annotations
 
+import re
 import uuid
+from datetime import date
 
 import pytest
+from babel.numbers import format_decimal
 from pyproj import Transformer
 from sqlalchemy import text
 
@@ -222,19 +225,32 @@ async def test_single_feature_matches_its_page(anon):
     html = await anon.get(B + f"/collections/street_light/items/{feature['id']}?f=html",
                           headers={"Accept-Language": "de"})
     assert feature["properties"]["code"] in html.text
-    # a person reads the status and yes/no in words; the JSON keeps the codes
+    # a person reads codes in words, dates and numbers as the language writes them; the
+    # JSON keeps the codes
     assert isinstance(one["properties"]["dimmable"], bool)
-    assert f"<dd>{'ja' if one['properties']['dimmable'] else 'nein'}</dd>" in html.text
-    assert "<dd>in Betrieb</dd>" in html.text or one["properties"]["status"] != "active"
+
+    def row(label: str, key: str, value: str) -> str:
+        return (f'<tr><th scope="row">{label} <small><code>{key}</code></small></th>'
+                f"<td>{value}</td></tr>")
+
+    assert row("Dimmbar", "dimmable", "ja" if one["properties"]["dimmable"] else "nein") in html.text
+    assert row("Status", "status", "in Betrieb") in html.text or one["properties"]["status"] != "active"
+    assert row("Typ", "type", "Straßenleuchte") in html.text
     # under the names the crews' app uses, with the key a GIS program shows beside them;
     # the choices of built-in attributes in words
-    assert "<dt>Leistung (W) <small><code>power_w</code></small></dt>" in html.text
+    power = one["properties"]["power_w"]
+    assert row("Leistung (W)", "power_w", format_decimal(power, locale="de")) in html.text
     mounting = {"pole_top": "Mastaufsatz", "bracket": "Ausleger"}[one["properties"]["mounting"]]
-    assert f"<dt>Montage <small><code>mounting</code></small></dt><dd>{mounting}</dd>" in html.text
-    assert "<dt>Kennung <small><code>code</code></small></dt>" in html.text
+    assert row("Montage", "mounting", mounting) in html.text
+    assert row("Kennung", "code", one["properties"]["code"]) in html.text
+    installed = date.fromisoformat(one["properties"]["installed_on"])
+    assert row("Installiert am", "installed_on", installed.strftime("%d.%m.%Y")) in html.text
+    assert re.search(r'<th scope="row">Geändert <small><code>updated_at</code></small></th>'
+                     r"<td>\d\d\.\d\d\.\d\d, \d\d:\d\d</td>", html.text)
     english = await anon.get(B + f"/collections/street_light/items/{feature['id']}?f=html",
                              headers={"Accept-Language": "en"})
-    assert "<dt>Power (W) <small><code>power_w</code></small></dt>" in english.text
+    assert row("Power (W)", "power_w", format_decimal(power, locale="en")) in english.text
+    assert row("Type", "type", "Street light") in english.text
 
 
 async def test_bbox_selects_what_postgis_selects(anon, connection):

@@ -12,6 +12,7 @@ import re
 
 import pyogrio
 import pytest
+from babel.numbers import format_decimal
 from playwright.async_api import expect
 from sqlalchemy import text
 
@@ -304,6 +305,10 @@ async def test_the_card_shows_records_in_german_and_flags_one_made_far_away(  # 
     mounting = card.locator("dt", has_text=re.compile("^Montage$"))
     await expect(mounting.locator("xpath=following-sibling::dd[1]")).to_have_text(
         re.compile("^(Mastaufsatz|Ausleger)$"))
+    # numbers as German writes them ("4,5")
+    height = card.locator("dt", has_text=re.compile("^Masthöhe \\(m\\)$"))
+    await expect(height.locator("xpath=following-sibling::dd[1]")).to_have_text(
+        format_decimal(light["attributes"]["pole_height_m"], locale="de"))
     latest = card.locator(".card-events").first.locator("li").first
     await expect(latest).to_contain_text(
         "Leuchtmitteltausch · behoben · von Team Nord · LED-Modul getauscht")

@@ -11,13 +11,19 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from gisapp import i18n
 from gisapp.asset_types.attribute_labels import AttributeLabels, attribute_labels, column_label
 from gisapp.assets.labels import STATUS_LABELS
+from gisapp.ogc.collections import Collection
 from gisapp.pages.templating import gettext, page_language, render
 
 _SHOWN = ("code", "name", "status")
@@ -82,36 +88,67 @@ def items(request: Request, doc: dict, collection_title: str) -> HTMLResponse:
                            "returned": doc.get("numberReturned", len(rows))})
 
 
-def _shown(key: str, value: Any, _: Callable[[str], str],
-           labels: AttributeLabels | None = None) -> Any:
-    """A property's value as a person reads it: the status, yes/no and the choices of
-    built-in attributes in words, lists one after the other."""
+def _shown(key: str, value: Any, _: Callable[[str], str]) -> Any:
+    """The status and yes/no in words (the list of features shows only these)."""
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if key == "status" and (label := STATUS_LABELS.get(value)):
         return _(label)
-    if labels is None:
-        return value
-    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
-        return ", ".join(str(labels.value(key, v)) for v in value)
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False)
-    return labels.value(key, value)
+    return value
 
 
-def item(request: Request, doc: dict, collection_title: str) -> HTMLResponse:
+@dataclass(frozen=True)
+class _Reader:
+    """How one feature's values read on its page, in the page's language."""
+
+    language: str
+    gettext: Callable[[str], str]
+    labels: AttributeLabels
+    found: Collection
+
+    def value(self, key: str, value: Any) -> str:
+        """Words for codes (status, type, yes/no, the choices of built-in attributes),
+        dates and numbers as the language writes them, lists one after the other."""
+        if value is None or value == "":
+            return ""
+        if isinstance(value, bool) or key == "status":
+            return str(_shown(key, value, self.gettext))
+        if key == "type" and value == self.found.code:
+            return self.found.title(self.language)
+        if isinstance(value, (int, float)):
+            return format_decimal(value, locale=self.language)
+        if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
+            return ", ".join(self.value(key, v) for v in value)
+        if isinstance(value, (list, dict)):
+            return json.dumps(value, ensure_ascii=False)
+        kind = (self.found.properties.get(key) or {}).get("format")
+        try:
+            if kind == "date-time":
+                return format_datetime(datetime.fromisoformat(value), "short",
+                                       tzinfo=i18n.DISPLAY_TIMEZONE, locale=self.language)
+            if kind == "date":
+                return format_date(date.fromisoformat(value), "medium", locale=self.language)
+        except (TypeError, ValueError):
+            return str(value)
+        return str(self.labels.value(key, value))
+
+
+def item(request: Request, doc: dict, found: Collection) -> HTMLResponse:
     """One feature: each property under its name in the reader's language, with the key a
     GIS program shows beside it (the planner finds the field in QGIS by it)."""
     _ = gettext(request)
-    labels = attribute_labels(request.app.state.settings, page_language(request))
+    language = page_language(request)
+    labels = attribute_labels(request.app.state.settings, language)
+    reader = _Reader(language, _, labels, found)
     properties = doc.get("properties", {})
     props = [{"key": k, "label": column_label(k, _) or labels.attribute(k),
-              "value": _shown(k, v, _, labels)}
+              "value": reader.value(k, v)}
              for k, v in properties.items()]
     props.sort(key=lambda p: (p["key"] not in ("code", "name", "type", "status"),
                               p["label"].casefold()))
     label = properties.get("code") or doc.get("id")
-    return _page(request, {"title": f"{collection_title} · {label}", "feature": props,
+    title = found.title(language)
+    return _page(request, {"title": f"{title} · {label}", "feature": props,
                            "geometry": json.dumps(doc.get("geometry")),
                            "doc_links": doc.get("links", [])})
 

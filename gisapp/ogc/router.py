@@ -61,8 +61,8 @@ async def collection_items(request: Request, municipality: str, collection: str)
     as_html = wants_html(request.query_params, request.headers.get("accept"))
     page = await items.items_page(request, municipality, collection, as_html=as_html)
     if as_html:
-        title = await _collection_title(request, municipality, collection)
-        return html.items(request, json.loads(page.body), title)
+        found = await _collection(request, municipality, collection)
+        return html.items(request, json.loads(page.body), found.title(page_language(request)))
     return Response(page.body, media_type=GEOJSON,
                     headers={"Content-Crs": page.content_crs, "Vary": VARY})
 
@@ -73,18 +73,18 @@ async def collection_item(request: Request, municipality: str, collection: str,
     as_html = wants_html(request.query_params, request.headers.get("accept"))
     page = await items.item(request, municipality, collection, feature_id)
     if as_html:
-        title = await _collection_title(request, municipality, collection)
-        return html.item(request, json.loads(page.body), title)
+        found = await _collection(request, municipality, collection)
+        return html.item(request, json.loads(page.body), found)
     return Response(page.body, media_type=GEOJSON,
                     headers={"Content-Crs": page.content_crs, "Vary": VARY})
 
 
-async def _collection_title(request: Request, municipality: str, collection: str) -> str:
-    """The collection's title in the page's language, for the HTML views of its features
-    (one more small transaction; JSON answers do not need it)."""
+async def _collection(request: Request, municipality: str, collection: str):
+    """The collection as the caller sees it, for the HTML views of its features (its title
+    and the formats of its properties; one more small transaction, JSON answers do not
+    need it)."""
     async with ogc_transaction(request, municipality, defer_public=True) as ctx:
-        found = await get_collection(ctx, collection)
-    return found.title(page_language(request))
+        return await get_collection(ctx, collection)
 
 
 def _tile_response(request: Request, tile: tiles.Tile) -> Response:

@@ -231,6 +231,10 @@
       return value.map(function (v) { return named(names, v); }).join(", ");
     }
     if (value !== null && typeof value === "object") { return JSON.stringify(value); }
+    if (typeof value === "number") { return value.toLocaleString(lang); }
+    if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {  // a calendar day: the same day everywhere
+      return new Date(value).toLocaleDateString(lang, { timeZone: "UTC" });
+    }
     return named(names, value);
   }
   function showCard(id) {
