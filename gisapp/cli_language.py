@@ -57,6 +57,10 @@ class CliText:
         sentence = self._translations.gettext(text)
         return sentence % params if params else sentence
 
+    def ngettext(self, singular: str, plural: str, count: int, **params: Any) -> str:
+        """``ngettext``: the form for ``count`` (also a parameter of the sentence)."""
+        return self._translations.ngettext(singular, plural, count) % {"count": count, **params}
+
     def problem(self, problem: Mapping[str, Any] | Message | str) -> str:
         """A problem's reason (a report's or an error's) in this language."""
         fields = problem if isinstance(problem, Mapping) else problem_fields(problem)

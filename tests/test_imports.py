@@ -326,7 +326,7 @@ def test_cli_dry_run_and_refusal(db_url, settings, engine, tmp_path):
     # a server without a language in its locale reads German, the default of the pages
     plain = cli(db_url, "import", str(good), "-m", "demo", "--type", "street_light",
                 "--dry-run", locale="C.UTF-8")
-    assert "Neue Anlagen" in plain.stderr, plain.stderr
+    assert "Neue Objekte" in plain.stderr, plain.stderr
     unknown = cli(db_url, "import", str(good), "-m", "demo", "--lang", "xx")
     assert unknown.returncode == 2 and "--lang" in unknown.stderr
 
@@ -347,8 +347,8 @@ async def test_planner_page_upload_report_commit(make_client, count):
         assert "&#39;viel&#39; ist nicht vom Typ &#39;number&#39;" in report.text
         assert "is not of type" not in report.text and "built-in method" not in report.text
         assert "Typ Straßenleuchte" in report.text
-        assert re.search(r"Änderungen vorhandener Anlagen</th><td>0</td>", report.text)
-        assert "1 Anlagen importieren" in report.text
+        assert re.search(r"Änderungen vorhandener Objekte</th><td>0</td>", report.text)
+        assert "1 Objekt importieren" in report.text
         french = await planner.get(r.headers["location"] + "?lang=fr")
         assert "&#39;viel&#39; n’est pas du type &#39;number&#39;" in french.text
         action = r.headers["location"] + "/commit"

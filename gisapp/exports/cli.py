@@ -66,7 +66,8 @@ def export_command(
         count = asyncio.run(_run(municipality, req, output))
     except GisappError as exc:
         fail(exc, _)
-    typer.echo(_("Wrote %(n)s assets to %(path)s.", n=count, path=output))
+    typer.echo(_.ngettext("Wrote %(count)s asset to %(path)s.",
+                          "Wrote %(count)s assets to %(path)s.", count, path=output))
 
 
 def _area(path: Path) -> dict:
