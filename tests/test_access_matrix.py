@@ -57,6 +57,8 @@ ACCESS: dict[tuple[str, str], tuple[str | None, dict | None, int]] = {
     ("GET", f"{M}/maintenance/{{record_id}}/photos"): ("asset.read", None, 200),
     ("POST", f"{M}/maintenance/{{record_id}}/review"): ("maintenance.review",
                                                          {"note": "Etikett passt"}, 201),
+    ("POST", f"{M}/maintenance/{{record_id}}/review/withdrawal"): ("maintenance.review",
+                                                                    "REVIEWED", 201),
     ("GET", f"{M}/photos/{{photo_id}}"): ("asset.read", None, 200),
     ("POST", f"{M}/tags/{{tag_id}}/revoke"): ("tag.write", None, 200),
     ("POST", f"{M}/tags/{{tag_id}}/nfc"): ("tag.write", {"serial": "04A22B5A6C3E80"}, 200),
@@ -136,11 +138,17 @@ async def test_access(method, path, caller, make_client, other, connection):
          "asset": ids.asset_id})
     record_id = await connection.scalar(text(
         "SELECT id FROM maintenance_record WHERE asset_id = :a LIMIT 1"), {"a": ids.asset_id})
-    if path.endswith("/review"):  # only a record made far from the asset is reviewed
+    if path.endswith(("/review", "/withdrawal")):  # only flagged records are reviewed
         record_id = await connection.scalar(text(
             "INSERT INTO maintenance_record (municipality_id, asset_id, kind, performed_at,"
             " result, flagged, scan_distance_m) SELECT municipality_id, id, 'inspection', now(),"
             " 'ok', true, 300 FROM asset WHERE id = :a RETURNING id"), {"a": ids.asset_id})
+    if body == "REVIEWED":  # a review to take back
+        await connection.execute(text(
+            "INSERT INTO maintenance_review (municipality_id, record_id, note, created_at)"
+            " SELECT municipality_id, id, 'passt', now() - interval '1 minute'"
+            " FROM maintenance_record WHERE id = :r"), {"r": record_id})
+        body = {"note": "doch nicht"}
     photo_id = await connection.scalar(text(
         "INSERT INTO photo (municipality_id, record_id, content_type, size, sha256, data)"
         " SELECT municipality_id, id, 'image/jpeg', 4, 'x', '\\xffd8ffd9'::bytea"

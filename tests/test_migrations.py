@@ -199,3 +199,46 @@ async def test_0011_writes_the_same_history_with_less_work(scratch):
         assert await _history_json(conn) == current
     finally:
         await conn.close()
+
+
+async def test_0013_down_keeps_what_counts_and_up_again(scratch):
+    """Down to one review per record: a record whose review was taken back has none, one
+    reviewed anew keeps its latest review; up again, both read the same."""
+    url, plain = scratch
+    migrate.upgrade(url)
+    conn = await asyncpg.connect(plain)
+    try:
+        async with conn.transaction():
+            await conn.execute("SELECT set_config('gisapp.actor', 'user:m', true),"
+                               " set_config('gisapp.superuser', 'on', true)")
+            mid = await conn.fetchval("INSERT INTO municipality (slug, name) VALUES ('rev', 'Rev')"
+                                      " RETURNING id")
+            await conn.execute("SELECT set_config('gisapp.municipality_id', $1, true)", str(mid))
+            await conn.execute(
+                "INSERT INTO asset_type (municipality_id, code, code_prefix, label_de,"
+                " attribute_schema, public_by_default, public_allowed)"
+                " VALUES ($1, 'street_light', 'SL', 'L', '{\"type\": \"object\"}', true, true)",
+                mid)
+            asset = await conn.fetchval(
+                "INSERT INTO asset (municipality_id, code, type_code, name, geom, attributes,"
+                " is_public) VALUES ($1, 'R-1', 'street_light', 'A',"
+                " ST_SetSRID(ST_MakePoint(7, 50), 4326), '{}', true) RETURNING id", mid)
+            records = [await conn.fetchval(
+                "INSERT INTO maintenance_record (municipality_id, asset_id, kind, performed_at,"
+                " result, flagged) VALUES ($1, $2, 'inspection', now(), 'ok', true) RETURNING id",
+                mid, asset) for _ in range(2)]
+            log = [(records[0], "reviewed", "a", 1), (records[0], "withdrawn", "b", 2),
+                   (records[1], "reviewed", "c", 1), (records[1], "withdrawn", "d", 2),
+                   (records[1], "reviewed", "e", 3)]
+            for record, kind, note, minute in log:
+                await conn.execute(
+                    "INSERT INTO maintenance_review (municipality_id, record_id, kind, note,"
+                    " created_at) VALUES ($1, $2, $3, $4, now() + make_interval(mins => $5))",
+                    mid, record, kind, note, minute)
+        migrate.downgrade(url, "0012")
+        rows = await conn.fetch("SELECT record_id, note FROM maintenance_review")
+        assert [(r["record_id"], r["note"]) for r in rows] == [(records[1], "e")]
+        migrate.upgrade(url)
+        assert await conn.fetchval("SELECT kind FROM maintenance_review") == "reviewed"
+    finally:
+        await conn.close()

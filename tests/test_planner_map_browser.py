@@ -332,6 +332,14 @@ async def test_the_card_shows_records_in_german_and_flags_one_made_far_away(  # 
     await expect(card.get_by_role("button", name="Als geprüft markieren")).to_have_count(0)
     await expect(page.locator("#map-status")).to_have_text(
         f"Objekte auf der Karte: {len(codes) - 1}")
+    # a mistake after all: taken back, the light is on the filtered map again
+    first = card.locator(".card-events").first.locator("li").first
+    await first.get_by_label("Warum (optional)").fill("anderen Mast angesehen")
+    await first.get_by_role("button", name="Prüfung zurücknehmen").click()
+    await expect(first.locator(".card-reviewed")).to_have_text(re.compile(
+        r"^Prüfung zurückgenommen von planner am .+: anderen Mast angesehen$"))
+    await expect(first.get_by_role("button", name="Als geprüft markieren")).to_be_visible()
+    await expect(page.locator("#map-status")).to_have_text(f"Objekte auf der Karte: {len(codes)}")
     watch.check()
 
 

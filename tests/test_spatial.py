@@ -466,3 +466,20 @@ async def test_assets_whose_latest_record_was_made_far_away(client, anon):
     assert again.status_code == 409 and again.json()["detail"][0]["field"] == "record_id"
     unflagged = await client.post(f"{demo}/maintenance/{near['id']}/review", json={})
     assert unflagged.status_code == 422 and unflagged.json()["detail"][0]["field"] == "record_id"
+
+    # the review was a mistake: taken back, the light is on the list again; the review stays
+    # on file before the withdrawal, and the record can be reviewed anew
+    r = await client.post(f"{demo}/maintenance/{far['id']}/review/withdrawal",
+                          json={"note": "falscher Mast angesehen"})
+    assert r.status_code == 201, r.text
+    assert r.json()["kind"] == "withdrawn" and r.json()["note"] == "falscher Mast angesehen"
+    assert light["code"] in await flagged_codes()
+    listed = (await client.get(f"{demo}/assets/{light['id']}/maintenance")).json()
+    assert next(m for m in listed if m["id"] == far["id"])["review"]["kind"] == "withdrawn"
+    again = await client.post(f"{demo}/maintenance/{far['id']}/review/withdrawal", json={})
+    assert again.status_code == 409 and again.json()["detail"][0]["field"] == "record_id"
+    never = await client.post(f"{demo}/maintenance/{near['id']}/review/withdrawal", json={})
+    assert never.status_code == 422
+    r = await client.post(f"{demo}/maintenance/{far['id']}/review", json={"note": "jetzt ja"})
+    assert r.status_code == 201 and r.json()["kind"] == "reviewed"
+    assert light["code"] not in await flagged_codes()

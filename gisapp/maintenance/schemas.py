@@ -59,8 +59,12 @@ class ReviewCreate(BaseModel):
 
 class ReviewOut(BaseModel):
     record_id: uuid.UUID
+    kind: Literal["reviewed", "withdrawn"] = Field(
+        description="reviewed: the office looked into the record; withdrawn: that review was "
+                    "taken back (the record is flagged for review again)")
     note: str
-    created_at: datetime = Field(description="When the office reviewed the record")
+    created_at: datetime = Field(description="When the office reviewed the record (or took "
+                                             "the review back)")
     created_by: str | None
 
 
@@ -82,4 +86,5 @@ class MaintenanceOut(BaseModel):
     created_at: datetime
     created_by: str | None
     review: ReviewOut | None = Field(
-        default=None, description="The office's review of a flagged record (in lists)")
+        default=None, description="The office's latest word on a flagged record, its review "
+                                  "or the withdrawal of it (in lists)")

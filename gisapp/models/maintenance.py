@@ -67,17 +67,20 @@ class MaintenanceRecord(TenantMixin, RandomIdMixin, CreatedMixin, Base):
 
 
 class MaintenanceReview(TenantMixin, RandomIdMixin, CreatedMixin, Base):
-    """The office looked into a flagged record (made far from its asset): who, when, what
-    they found. Records stay as the crew made them (the app may only add to them); the
-    review is a row of its own, one per record."""
+    """The office's word on a flagged record (made far from its asset): it was looked into
+    (``reviewed``: who, when, what they found), or that was taken back (``withdrawn``).
+    Records stay as the crew made them (the app may only add to them); reviews are rows of
+    their own, added and never changed, and the latest one of a record counts."""
 
     __tablename__ = "maintenance_review"
     __table_args__ = (
         ForeignKeyConstraint(["municipality_id", "record_id"],
                              ["maintenance_record.municipality_id", "maintenance_record.id"],
                              name="fk_review_record"),
-        Index("uq_review_record", "municipality_id", "record_id", unique=True),
+        CheckConstraint("kind IN ('reviewed', 'withdrawn')", name="kind"),
+        Index("ix_review_record", "municipality_id", "record_id", "created_at"),
     )
 
     record_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    kind: Mapped[str] = mapped_column(Text, nullable=False, server_default="reviewed")
     note: Mapped[str] = mapped_column(Text, nullable=False, server_default="")

@@ -97,6 +97,9 @@ def _script_texts(request: Request) -> dict[str, str]:
         "yes": _("yes"), "no": _("no"),
         "review_note": _("What you found (optional)"),
         "reviewed": _("Reviewed by %(who)s on %(date)s"),
+        "withdrawn": _("Review taken back by %(who)s on %(date)s"),
+        "withdraw": _("Take the review back"),
+        "withdraw_note": _("Why (optional)"),
         "stats_energy": _("Estimate: power × %(hours)s burning hours a year × %(factor)s "
                           "for dimmed lights."),
     }

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from geoalchemy2 import Geography
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import and_, cast, func, select
+from sqlalchemy import and_, cast, func, not_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement, Select
 
@@ -202,9 +202,12 @@ def apply(stmt: Select, municipality_id: uuid.UUID, res: Resolved, target=None,
     if res.flagged is not None:
         # the latest record decides: a later record made at the asset settles the question,
         # and so does the office's review of the flagged one
-        reviewed = select(R.c.id).where(R.c.municipality_id == M.c.municipality_id,
-                                        R.c.record_id == M.c.id).exists()
-        latest = (select(and_(M.c.flagged, ~reviewed))
+        # (the latest review of the record counts: it may have been taken back)
+        reviewed = func.coalesce(
+            select(R.c.kind == "reviewed")
+            .where(R.c.municipality_id == M.c.municipality_id, R.c.record_id == M.c.id)
+            .order_by(R.c.created_at.desc()).limit(1).scalar_subquery(), False)
+        latest = (select(and_(M.c.flagged, not_(reviewed)))
                   .where(M.c.municipality_id == A.c.municipality_id, M.c.asset_id == A.c.id)
                   .order_by(M.c.performed_at.desc(), M.c.created_at.desc()).limit(1)
                   .scalar_subquery())

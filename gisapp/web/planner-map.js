@@ -297,33 +297,37 @@
       item.appendChild(el("strong", fmt(T.flagged, {
         metres: Math.round(r.scan_distance_m || 0), accuracy: Math.round(r.accuracy_m || 0),
       }), "card-flagged"));
+      var reviewed = r.review && r.review.kind === "reviewed";
       if (r.review) {
-        item.appendChild(el("span", fmt(T.reviewed, {
+        item.appendChild(el("span", fmt(reviewed ? T.reviewed : T.withdrawn, {
           who: who(r.review.created_by || "?"), date: date(r.review.created_at, true),
         }) + (r.review.note ? ": " + r.review.note : ""), "card-reviewed"));
-      } else if (config.may_review) {
-        item.appendChild(reviewForm(r));
+      }
+      if (config.may_review) {
+        item.appendChild(reviewed ? reviewForm(r, "/review/withdrawal", T.withdraw,
+                                               T.withdraw_note)
+                                  : reviewForm(r, "/review", T.review, T.review_note));
       }
     }
     return item;
   }
   /* The office looked into a flagged record (with what it found, optionally): it leaves
-     the "far from the asset" filter. */
-  function reviewForm(r) {
+     the "far from the asset" filter; taking the review back (a mistake) brings it back. */
+  function reviewForm(r, path, label, hint) {
     var form = el("form", null, "card-review");
     var note = el("input");
     note.type = "text";
     note.maxLength = 2000;
-    note.setAttribute("aria-label", T.review_note);
-    note.placeholder = T.review_note;
-    var button = el("button", T.review, "button secondary");
+    note.setAttribute("aria-label", hint);
+    note.placeholder = hint;
+    var button = el("button", label, "button secondary");
     button.type = "submit";
     form.appendChild(note);
     form.appendChild(button);
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       button.disabled = true;
-      api("/maintenance/" + r.id + "/review", { method: "POST", body: { note: note.value } })
+      api("/maintenance/" + r.id + path, { method: "POST", body: { note: note.value } })
         .then(function () {
           showCard(r.asset_id);
           loadAssets();
