@@ -38,6 +38,16 @@ async def _drop(plain_base: str) -> None:
         await conn.close()
 
 
+async def _municipality(conn, slug: str, actor: str):
+    """A municipality, made the transaction's one (as the installation's superuser)."""
+    await conn.execute("SELECT set_config('gisapp.actor', $1, true),"
+                       " set_config('gisapp.superuser', 'on', true)", actor)
+    mid = await conn.fetchval("INSERT INTO municipality (slug, name) VALUES ($1, $1)"
+                              " RETURNING id", slug)
+    await conn.execute("SELECT set_config('gisapp.municipality_id', $1, true)", str(mid))
+    return mid
+
+
 async def _triggers(conn) -> set[str]:
     rows = await conn.fetch("SELECT tgname FROM pg_trigger WHERE tgrelid = 'asset'::regclass"
                             " AND NOT tgisinternal")
@@ -72,11 +82,7 @@ async def test_0009_0010_up_down_up_on_a_database_with_assets(scratch):
     conn = await asyncpg.connect(plain)
     try:
         async with conn.transaction():
-            await conn.execute("SELECT set_config('gisapp.actor', 'user:before', true),"
-                               " set_config('gisapp.superuser', 'on', true)")
-            mid = await conn.fetchval("INSERT INTO municipality (slug, name) VALUES ('mig', 'Mig')"
-                                      " RETURNING id")
-            await conn.execute("SELECT set_config('gisapp.municipality_id', $1, true)", str(mid))
+            mid = await _municipality(conn, "mig", "user:before")
             await conn.execute(
                 "INSERT INTO asset_type (municipality_id, code, code_prefix, label_de,"
                 " attribute_schema, public_by_default, public_allowed) VALUES"
@@ -209,11 +215,7 @@ async def test_0013_down_keeps_what_counts_and_up_again(scratch):
     conn = await asyncpg.connect(plain)
     try:
         async with conn.transaction():
-            await conn.execute("SELECT set_config('gisapp.actor', 'user:m', true),"
-                               " set_config('gisapp.superuser', 'on', true)")
-            mid = await conn.fetchval("INSERT INTO municipality (slug, name) VALUES ('rev', 'Rev')"
-                                      " RETURNING id")
-            await conn.execute("SELECT set_config('gisapp.municipality_id', $1, true)", str(mid))
+            mid = await _municipality(conn, "rev", "user:m")
             await conn.execute(
                 "INSERT INTO asset_type (municipality_id, code, code_prefix, label_de,"
                 " attribute_schema, public_by_default, public_allowed)"
