@@ -349,6 +349,7 @@ async def test_planner_page_upload_report_commit(make_client, count):
         assert "Typ Straßenleuchte" in report.text
         assert re.search(r"Änderungen vorhandener Objekte</th><td>0</td>", report.text)
         assert "1 Objekt importieren" in report.text
+        assert "<td>GeoJSON (EPSG:25832)</td>" in report.text
         french = await planner.get(r.headers["location"] + "?lang=fr")
         assert "&#39;viel&#39; n’est pas du type &#39;number&#39;" in french.text
         action = r.headers["location"] + "/commit"
@@ -359,6 +360,8 @@ async def test_planner_page_upload_report_commit(make_client, count):
         assert await count("asset") == before + 1
         shown = await planner.get(done.headers["location"] + "&lang=en")
         assert "Written: 1 new, 0 updated, 0 unchanged." in shown.text
+        listing = await planner.get("/m/demo/imports?lang=en")
+        assert "<td>GeoJSON</td>" in listing.text
         empty = await planner.post("/m/demo/imports", data={"type": "street_light"},
                                    files={"file": ("x.geojson", b"")})
         assert empty.status_code == 422 and "the file is empty" in empty.text

@@ -22,7 +22,14 @@ from gisapp.imports.router import form_upload, mapping_from
 from gisapp.pages.admin import admin_page
 from gisapp.pages.errors import page_router
 from gisapp.pages.forms import domain_errors, status_of
-from gisapp.pages.templating import gettext, page_language, render
+from gisapp.pages.templating import N_, gettext, page_language, render
+
+#: what a file was read as (``report.format``), as a planner names it
+FORMAT_LABELS = {"geojson": N_("GeoJSON"), "gpkg": N_("GeoPackage"),
+                 "shapefile": N_("Shapefile (zip)"), "csv": N_("CSV"),
+                 "osm": N_("OpenStreetMap extract"),
+                 "bnetza": N_("Charging register of the Bundesnetzagentur"),
+                 "meshviewer": N_("Freifunk meshviewer")}
 
 router = page_router()
 Planner = admin_page("data.import")
@@ -47,6 +54,7 @@ async def _page(request: Request, session: AsyncSession, access: Access, *, stat
     return render(request, "imports/index.html", {
         "types": types, "jobs": await service.list_jobs(session, access.municipality.id, 20),
         "errors": errors or {}, "values": values or {}, "section": "imports",
+        "format_labels": FORMAT_LABELS,
     }, status_code=status, page_url=_url(access))
 
 
@@ -116,7 +124,7 @@ async def _report(request: Request, session: AsyncSession, access: Access, job_i
         "job": job, "report": job.report, "problems": problems, "type_labels": type_labels,
         "mapping_fields": await _mapping_fields(request, session, access, job),
         "column_options": [(c, c) for c in job.report.get("columns") or []],
-        "unused_columns": _unused_columns(job.report),
+        "unused_columns": _unused_columns(job.report), "format_labels": FORMAT_LABELS,
         "errors": errors or {}, "values": {},
         "done": request.query_params.get("done"), "section": "imports",
     }, status_code=status, page_url=_url(access, f"/{job_id}"))
