@@ -132,6 +132,34 @@ async def test_schema_names_every_property_a_feature_carries(anon, make_client):
             assert set(feature["properties"]) <= set(props), set(feature["properties"]) - set(props)
 
 
+async def test_feature_schema_describes_a_geojson_feature(anon, make_client):
+    """describedby: the same properties as the schema, as the schema of one GeoJSON feature
+    (the form GDAL reads field types from), for the caller's role; linked under both
+    spellings of the relation (older GDAL compares it with case)."""
+    doc = (await anon.get(B + "/collections/wlan_hotspot")).json()
+    links = [x for x in doc["links"] if x["type"] == "application/schema+json"
+             and x["rel"].lower() == "describedby"]
+    assert {x["rel"] for x in links} == {"describedby", "describedBy"}
+    assert len({x["href"] for x in links}) == 1
+    r = await anon.get(links[0]["href"])
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/schema+json")
+    feature = r.json()
+    assert feature["properties"]["type"]["enum"] == ["Feature"]
+    assert feature["properties"]["geometry"]["properties"]["type"]["enum"] == ["Point", "MultiPoint"]
+    public = (await anon.get(B + "/collections/wlan_hotspot/schema")).json()["properties"]
+    props = feature["properties"]["properties"]["properties"]
+    assert set(props) == set(public) - {"id", "geometry"}
+    assert "admin_contact" not in props
+    async with make_client("crew") as crew:
+        staff = (await crew.get(B + "/collections/wlan_hotspot/feature.schema.json")).json()
+    assert "admin_contact" in staff["properties"]["properties"]["properties"]
+    lights = (await anon.get(B + "/collections/street_light/feature.schema.json")).json()
+    assert lights["properties"]["properties"]["properties"]["power_w"]["type"] == "number"
+    assert (await anon.get(B + "/collections/meter/feature.schema.json")).status_code == 404
+    assert (await anon.get(B + "/collections/street_light/feature.schema.json?x=1")
+            ).status_code == 400
+
+
 async def test_paging_reads_every_public_feature_once(anon, connection):
     expected = await connection.scalar(text(
         "SELECT count(*) FROM asset a JOIN municipality m ON m.id = a.municipality_id"

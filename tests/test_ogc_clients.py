@@ -66,6 +66,15 @@ async def test_gdal_lists_layers_and_reads_every_feature(server, engine):
     assert sorted(name for name, _ in layers) == PUBLIC_TYPES
     # the demo has no hydrants: GDAL cannot tell the geometry type of an empty layer
     assert {kind for name, kind in layers if name != "fire_hydrant"} == {"Point"}
+    # field types come from the feature schema (describedby), not from the first page:
+    # power_w is a number even where the first lights have whole watts, and the empty
+    # layer has its fields
+    info = await _in_thread(pyogrio.read_info, url, layer="street_light")
+    types = dict(zip(info["fields"], info["dtypes"]))
+    assert types["power_w"] == "float64" and types["luminaire_count"] == "int32"
+    assert types["dimmable"] == "bool" and types["installed_on"] == "datetime64[D]"
+    empty = await _in_thread(pyogrio.read_info, url, layer="fire_hydrant")
+    assert {"diameter_mm", "hydrant_type", "code"} <= set(empty["fields"])
     frame = await _in_thread(pyogrio.read_dataframe, url, layer="street_light")
     assert len(frame) == await _count(engine, PUBLIC_LIGHTS)
     assert frame.crs.to_string() in ("OGC:CRS84", "EPSG:4326")

@@ -112,6 +112,12 @@ def collection(root: str, place: Place, found: Collection, language: str,
         link(f"{url}/tiles", "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector", JSON,
              N_("Vector tiles")),
         link(f"{url}/tiles/WebMercatorQuad/tilejson.json", "describedby", JSON, "TileJSON"),
+        link(f"{url}/feature.schema.json", "describedby", SCHEMA_JSON,
+             N_("Schema of a feature (GeoJSON)")),
+        # the same again for older GDAL (Debian 12's 3.6), which compares the relation
+        # case-sensitively with "describedBy" (RFC 8288 compares relations without case)
+        link(f"{url}/feature.schema.json", "describedBy", SCHEMA_JSON,
+             N_("Schema of a feature (GeoJSON)")),
     ]
     return {
         "id": found.code,
@@ -147,6 +153,34 @@ def queryables(root: str, found: Collection, language: str) -> dict[str, Any]:
                        "geometry": {"x-ogc-role": "primary-geometry",
                                     "format": geometry_format(found.geometry_kind)}},
         "additionalProperties": False,
+    }
+
+
+_GEOJSON_TYPES = {"point": "Point", "line": "LineString", "polygon": "Polygon"}
+
+
+def feature_schema(root: str, found: Collection, language: str) -> dict[str, Any]:
+    """The same properties as :func:`schema`, as the JSON Schema of one GeoJSON feature
+    (``describedby``). GDAL's OAPIF driver (so QGIS through GDAL) takes a layer's field
+    types from this form only; without it, it guesses them from the first page, and a
+    ``number`` whose first values happen to be whole becomes an integer field that cuts
+    off 32.5 W to 32."""
+    url = f"{root}/collections/{found.code}/feature.schema.json"
+    kind = _GEOJSON_TYPES.get(found.geometry_kind, "Point")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": url,
+        "title": found.title(language),
+        "type": "object",
+        "required": ["type", "geometry", "properties"],
+        "properties": {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "id": {"type": "string", "format": "uuid"},
+            "geometry": {"type": "object", "required": ["type", "coordinates"], "properties": {
+                "type": {"type": "string", "enum": [kind, f"Multi{kind}"]},
+                "coordinates": {"type": "array"}}},
+            "properties": {"type": "object", "properties": found.properties},
+        },
     }
 
 

@@ -39,8 +39,13 @@ def _title(text: str, _: Callable[[str], str]) -> str:
 
 def _page(request: Request, context: dict[str, Any]) -> HTMLResponse:
     _ = gettext(request)
-    links = [{**link, "title": _title(link["title"], _)} if link.get("title") else link
-             for link in context.pop("doc_links", [])]
+    links, seen = [], set()
+    for link in context.pop("doc_links", []):
+        key = (link["href"], link.get("type"), link["rel"].lower())
+        if key in seen:
+            continue  # the same link under another spelling of its relation (for old GDAL)
+        seen.add(key)
+        links.append({**link, "title": _title(link["title"], _)} if link.get("title") else link)
     response = render(request, "ogc/page.html", {
         "collections": None, "features": None, "feature": None, "conformance": None,
         "document": None, "description": "", **context, "doc_links": links})

@@ -106,6 +106,9 @@ def openapi(root: str, place: Place, collections: list[Collection]) -> dict[str,
         "/collections/{collectionId}/schema": _get(
             "Every property of the features, with the geometry's type", "getSchema",
             _ok("JSON Schema", SCHEMA_JSON), cid),
+        "/collections/{collectionId}/feature.schema.json": _get(
+            "JSON Schema of one GeoJSON feature (describedby), for clients that read a "
+            "layer's fields from it", "getFeatureSchema", _ok("JSON Schema", SCHEMA_JSON), cid),
         "/collections/{collectionId}/items": _get(
             "Features of a collection; filter by the queryables (name=value) or by CQL2",
             "getFeatures", _ok("A page of features", GEOJSON, HTML,

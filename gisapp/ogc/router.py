@@ -177,6 +177,11 @@ async def schema(request: Request, municipality: str, collection: str):
     return await _json_schema(request, municipality, collection, documents.schema)
 
 
+@router.get("/collections/{collection}/feature.schema.json")
+async def feature_schema(request: Request, municipality: str, collection: str):
+    return await _json_schema(request, municipality, collection, documents.feature_schema)
+
+
 # --- tile documents ---------------------------------------------------------------------
 
 @router.get("/collections/{collection}/tiles")
