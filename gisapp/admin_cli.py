@@ -17,7 +17,7 @@ from typing import Annotated, Optional
 import typer
 from sqlalchemy import text
 
-from gisapp.cli_language import cli_text, fail
+from gisapp.cli_language import MunicipalityOption, cli_text, fail
 from gisapp.database import (
     admin_url, make_engine, make_sessionmaker, session_scope, set_municipality,
 )
@@ -31,7 +31,6 @@ user_app = typer.Typer(help=N_("People and their roles."), no_args_is_help=True)
 tags_app = typer.Typer(help=N_("Labels (QR, NFC) of assets."), no_args_is_help=True)
 
 Role = typer.Option(help=N_("admin, planner or crew"))
-Municipality = typer.Option("--municipality", "-m", help=N_("Slug of the municipality"))
 Password = typer.Option(help=N_("Prompted when not given"))
 PasswordStdin = typer.Option(help=N_("Read the password from stdin"))
 
@@ -145,7 +144,7 @@ def municipality_list() -> None:
     "building yard) that gets a further membership."))
 def user_add(
     username: str,
-    municipality: Annotated[str, Municipality],
+    municipality: Annotated[str, MunicipalityOption],
     role: Annotated[str, Role],
     display_name: Annotated[str, typer.Option("--name", help=N_("Name as others see it"))] = "",
     password: Annotated[Optional[str], Password] = None,
@@ -263,7 +262,7 @@ def user_superuser(
                                     "one."))
 def tags_print(
     output: Annotated[Path, typer.Option("--output", "-o", help=N_("PDF file to write"))],
-    municipality: Annotated[str, Municipality] = "demo",
+    municipality: Annotated[str, MunicipalityOption] = "demo",
     layout: Annotated[str, typer.Option(
         help=N_("Sheet: a4-3x8, a4-3x7, a4-2x7 or single-50x30"))] = "a4-3x8",
     type_: Annotated[Optional[list[str]], typer.Option("--type", help=N_("Asset type(s)"))] = None,

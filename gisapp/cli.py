@@ -15,7 +15,7 @@ from typing import Annotated, Optional
 import typer
 
 from gisapp.admin_cli import municipality_app, tags_app, user_app
-from gisapp.cli_language import cli_text, fail, translate_help
+from gisapp.cli_language import MunicipalityOption, cli_text, fail, translate_help
 from gisapp.errors import GisappError
 from gisapp.exports.cli import EXPORT_HELP, export_command
 from gisapp.imports.cli import IMPORT_HELP, import_command
@@ -28,8 +28,6 @@ app = typer.Typer(help=N_("gisapp: municipal infrastructure inventory on PostGIS
                   no_args_is_help=True, pretty_exceptions_enable=False)
 db_app = typer.Typer(help=N_("The database: local cluster and schema."), no_args_is_help=True)
 types_app = typer.Typer(help=N_("Asset types of a municipality."), no_args_is_help=True)
-#: ``-m``, as every command that works in one municipality takes it
-MunicipalityOption = typer.Option("--municipality", "-m", help=N_("Slug of the municipality"))
 app.add_typer(db_app, name="db")
 app.add_typer(types_app, name="types")
 app.add_typer(municipality_app, name="municipality")

@@ -26,6 +26,9 @@ from gisapp.messages import N_, Message, problem_fields, translated
 
 LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 
+#: ``-m``, as every command that works in one municipality takes it
+MunicipalityOption = typer.Option("--municipality", "-m", help=N_("Slug of the municipality"))
+
 LangOption = Annotated[Optional[str], typer.Option(
     "--lang", help=N_("Language of the report: de, en or fr (default: the shell's locale, "
                       "else German)"))]

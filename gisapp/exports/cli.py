@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from gisapp.cli_language import LangOption, cli_text, fail
+from gisapp.cli_language import LangOption, MunicipalityOption, cli_text, fail
 from gisapp.errors import GisappError, InvalidInput
 from gisapp.messages import N_, Message
 
@@ -22,8 +22,7 @@ EXPORT_HELP = N_("Export assets as GeoPackage, zipped Shapefile, GeoJSON or CSV.
 
 def export_command(
     output: Annotated[Path, typer.Option("--output", "-o", help=N_("File to write"))],
-    municipality: Annotated[str, typer.Option(
-        "--municipality", "-m", help=N_("Slug of the municipality"))] = "demo",
+    municipality: Annotated[str, MunicipalityOption] = "demo",
     format: Annotated[str, typer.Option(
         "--format", "-f", help=N_("gpkg, shp (zip), geojson or csv"))] = "gpkg",
     crs: Annotated[Optional[str], typer.Option(help=N_(

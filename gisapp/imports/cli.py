@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.progress import TimeElapsedColumn
 from rich.table import Table
 
-from gisapp.cli_language import CliText, LangOption, cli_text
+from gisapp.cli_language import CliText, LangOption, MunicipalityOption, cli_text
 from gisapp.errors import GisappError
 from gisapp.imports.mapping import FieldMapping
 from gisapp.messages import N_
@@ -101,8 +101,7 @@ IMPORT_HELP = N_("Import a GeoJSON, GeoPackage, zipped Shapefile, CSV, OSM extra
 def import_command(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
                                          help=N_("The file to import"))],
-    municipality: Annotated[str, typer.Option(
-        "--municipality", "-m", help=N_("Slug of the municipality"))] = "demo",
+    municipality: Annotated[str, MunicipalityOption] = "demo",
     type_code: Annotated[Optional[str], typer.Option("--type", "-t", help=N_(
         "Asset type of the rows (not needed for OSM, the charging register, "
         "meshviewer)"))] = None,

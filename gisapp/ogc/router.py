@@ -201,24 +201,28 @@ async def collection_tileset(request: Request, municipality: str, collection: st
                                page_language(request)))
 
 
-@router.get("/collections/{collection}/tiles/WebMercatorQuad/tilejson.json")
-async def collection_tilejson(request: Request, municipality: str, collection: str):
+async def _tile_source(request: Request, municipality: str, collection: str | None):
+    """What TileJSON and the style describe: the place, the collections (one, or all), the
+    tiles' URL template, the page's language and the name of the tile set."""
     check_known(request.query_params, ())
     place, found = await tiles.metadata(request, municipality, collection)
-    base = f"{_root(request, municipality)}/collections/{collection}/tiles/WebMercatorQuad"
+    where = f"/collections/{collection}" if collection else ""
+    template = f"{_root(request, municipality)}{where}/tiles/WebMercatorQuad/{{z}}/{{x}}/{{y}}"
     language = page_language(request)
-    return _json(tiles.tilejson(_root(request, municipality), place, found, language,
-                                base + "/{z}/{x}/{y}", found[0].title(language)))
+    return place, found, template, language, found[0].title(language) if collection else place.name
+
+
+@router.get("/collections/{collection}/tiles/WebMercatorQuad/tilejson.json")
+async def collection_tilejson(request: Request, municipality: str, collection: str):
+    place, found, template, language, name = await _tile_source(request, municipality, collection)
+    return _json(tiles.tilejson(_root(request, municipality), place, found, language, template,
+                                name))
 
 
 @router.get("/collections/{collection}/tiles/WebMercatorQuad/style.json")
 async def collection_style(request: Request, municipality: str, collection: str):
-    check_known(request.query_params, ())
-    place, found = await tiles.metadata(request, municipality, collection)
-    base = f"{_root(request, municipality)}/collections/{collection}/tiles/WebMercatorQuad"
-    language = page_language(request)
-    return _json(tiles.style(place, found, language, base + "/{z}/{x}/{y}",
-                             found[0].title(language)), STYLE_JSON)
+    place, found, template, language, name = await _tile_source(request, municipality, collection)
+    return _json(tiles.style(place, found, language, template, name), STYLE_JSON)
 
 
 @router.get("/tiles")
@@ -238,20 +242,15 @@ async def all_tileset(request: Request, municipality: str):
 
 @router.get("/tiles/WebMercatorQuad/tilejson.json")
 async def all_tilejson(request: Request, municipality: str):
-    check_known(request.query_params, ())
-    place, found = await tiles.metadata(request, municipality, None)
-    base = f"{_root(request, municipality)}/tiles/WebMercatorQuad"
-    return _json(tiles.tilejson(_root(request, municipality), place, found,
-                                page_language(request), base + "/{z}/{x}/{y}", place.name))
+    place, found, template, language, name = await _tile_source(request, municipality, None)
+    return _json(tiles.tilejson(_root(request, municipality), place, found, language, template,
+                                name))
 
 
 @router.get("/tiles/WebMercatorQuad/style.json")
 async def all_style(request: Request, municipality: str):
-    check_known(request.query_params, ())
-    place, found = await tiles.metadata(request, municipality, None)
-    base = f"{_root(request, municipality)}/tiles/WebMercatorQuad"
-    return _json(tiles.style(place, found, page_language(request), base + "/{z}/{x}/{y}",
-                             place.name), STYLE_JSON)
+    place, found, template, language, name = await _tile_source(request, municipality, None)
+    return _json(tiles.style(place, found, language, template, name), STYLE_JSON)
 
 
 @router.get("/tileMatrixSets")

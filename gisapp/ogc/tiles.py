@@ -170,7 +170,7 @@ def tilesets(base: str, title: str) -> dict:
     }], "links": [link(base, "self", JSON, title)]}
 
 
-#: what a status looks like on a map: the ring around a point, the line's dash
+#: what a status looks like on a map: the colour of the ring around a point
 _STATUS_RING = ["match", ["get", "status"], "defective", "#c62828", "out_of_service", "#616161",
                 "planned", "#1565c0", "#ffffff"]
 _POINT_RADIUS = ["interpolate", ["linear"], ["zoom"], 10, 2, 14, 3.5, 18, 7]
