@@ -362,6 +362,8 @@ async def test_planner_page_upload_report_commit(make_client, count):
         assert "Written: 1 new, 0 updated, 0 unchanged." in shown.text
         listing = await planner.get("/m/demo/imports?lang=en")
         assert "<td>GeoJSON</td>" in listing.text
+        # who checked it, as a person reads it (the history keeps "token:test-planner")
+        assert '<span class="muted">API token test-planner</span>' in listing.text
         empty = await planner.post("/m/demo/imports", data={"type": "street_light"},
                                    files={"file": ("x.geojson", b"")})
         assert empty.status_code == 422 and "the file is empty" in empty.text

@@ -11,6 +11,9 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import text
 
+from gisapp.i18n import load_translations
+from gisapp.pages.templating import actor_label
+
 from .conftest import DEMO_PASSWORD
 
 DEMO = "/api/v1/municipalities/demo"
@@ -152,6 +155,67 @@ async def test_a_bad_id_in_the_path_is_a_404_page(anon):
     token = await csrf_of(anon, "/admin/demo/users")
     r = await anon.post("/admin/demo/users/not-a-uuid/remove", data={"csrf_token": token})
     assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+
+
+# --- the pages of a municipality: start page cards and the bar on its pages -------------
+
+NAV = re.compile(r'<nav class="admin-nav member-nav"[^>]*>(.*?)</nav>', re.S)
+LINK = re.compile(r'<a href="([^"]+)"( aria-current="page")?>([^<]+)</a>')
+CARD = re.compile(r'<li class="card">(.*?)</li>\s*</ul>\s*</li>', re.S)
+
+
+def member_bar(html: str) -> list[tuple[str, str, bool]]:
+    """(href, label, current) of the municipality's bar, [] without one."""
+    match = NAV.search(html)
+    return [(href, label, bool(cur)) for href, cur, label in LINK.findall(match.group(1))
+            ] if match else []
+
+
+@pytest.mark.parametrize(("role", "labels"), [
+    ("crew", ["Karte", "GIS-Dienst (QGIS)", "Öffentliche Karten"]),
+    ("planner", ["Karte", "Import", "GIS-Dienst (QGIS)", "Öffentliche Karten"]),
+    ("admin", ["Karte", "Import", "GIS-Dienst (QGIS)", "Öffentliche Karten", "Verwaltung"]),
+])
+async def test_each_role_finds_the_pages_it_may_open(anon, role, labels):
+    """The start page's card and the bar on the municipality's pages list the same pages,
+    exactly those the role may open: each link answers, none is a 403."""
+    await log_in(anon, role)
+    home = (await anon.get("/")).text
+    card = CARD.search(home).group(1)
+    links = [(href, label) for href, _cur, label in LINK.findall(card)]
+    assert [label for _h, label in links] == [*labels, "Objekte (JSON)"]
+    page = await anon.get("/m/demo/map")
+    assert page.status_code == 200
+    bar = member_bar(page.text)
+    assert [(href, label) for href, label, _c in bar] == links[:-1]
+    assert [label for _h, label, current in bar if current] == ["Karte"]
+    for href, label in links:
+        if href.startswith("/maps/"):
+            continue  # the built public maps: their own tests (test_public_maps.py)
+        r = await anon.get(href)
+        assert r.status_code == 200, (role, label, href, r.status_code)
+
+
+async def test_the_bar_marks_the_page_and_stays_off_public_pages(anon):
+    await log_in(anon)
+    for path, current in (("/m/demo/imports", "Import"), ("/ogc/demo?f=html", "GIS-Dienst (QGIS)"),
+                          ("/ogc/demo/collections/street_light?f=html", "GIS-Dienst (QGIS)"),
+                          ("/admin/demo/users", "Verwaltung")):
+        bar = member_bar((await anon.get(path)).text)
+        assert [label for _h, label, cur in bar if cur] == [current], path
+    admin = (await anon.get("/admin/demo/users?lang=en")).text
+    assert [label for _h, label, _c in member_bar(admin)][-1] == "Administration"
+    assert 'class="admin-nav" aria-label="Administration"' in admin  # its own pages below
+    await anon.post("/logout", data={"csrf_token": await csrf_of(anon, "/")})
+    public = await anon.get("/ogc/demo?f=html")
+    assert public.status_code == 200 and member_bar(public.text) == []
+
+
+async def test_another_municipalitys_member_gets_no_bar_here(anon, other):
+    await log_in(anon, "nb-admin", "nb-password-123")
+    assert member_bar((await anon.get("/ogc/demo?f=html")).text) == []
+    theirs = member_bar((await anon.get("/ogc/nachbarort?f=html")).text)
+    assert theirs[0][0] == "/m/nachbarort/map"
 
 
 # --- people ---------------------------------------------------------------------------
@@ -462,3 +526,11 @@ async def test_no_inline_script_style_or_foreign_url_in_any_page(anon, make_clie
         assert r.headers["content-type"].startswith("text/html"), name
         assert hygiene(r.text) == [], (name, hygiene(r.text))
         assert r.headers["cache-control"] == "no-store", name
+
+
+@pytest.mark.parametrize(("actor", "shown"), [
+    ("user:anna", "anna"), ("token:qgis", "API-Token qgis"), ("cli:root", "Kommandozeile (root)"),
+    ("cli", "Kommandozeile"), ("demo", "demo"), (None, ""),
+])
+def test_who_did_something_as_a_person_reads_it(actor, shown):
+    assert actor_label(actor, load_translations("de").gettext) == shown

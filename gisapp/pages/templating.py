@@ -24,6 +24,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from gisapp import i18n
 from gisapp.auth.principal import Principal
 from gisapp.messages import N_, translated  # noqa: F401 - pages import N_ from here
+from gisapp.pages.member_nav import current_key, links_for
 from gisapp.static import OWN_DIR, OWN_PREFIX
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -31,6 +32,22 @@ TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 ROLE_LABELS = {"admin": N_("Administrator"), "planner": N_("Planner"), "crew": N_("Crew")}
 GEOMETRY_LABELS = {"point": N_("Point"), "line": N_("Line"), "polygon": N_("Area")}
+
+
+def actor_label(actor: str | None, _: Callable[[str], str]) -> str:
+    """Who did something, as a person reads it: the history's ``user:anna`` is "anna" (as
+    the field app and the map's card show it), ``token:qgis`` an API token, ``cli:root``
+    the command line."""
+    if not actor:
+        return ""
+    kind, _sep, name = actor.partition(":")
+    if kind == "user" and name:
+        return name
+    if kind == "token" and name:
+        return _("API token %(name)s") % {"name": name}
+    if kind == "cli":
+        return _("command line (%(name)s)") % {"name": name} if name else _("command line")
+    return actor
 
 
 #: The language of this request's page (see :mod:`gisapp.i18n` for the order).
@@ -80,6 +97,7 @@ class Pages:
             return format_decimal(value, format="0.0000", locale=language) + "°"
 
         env.filters["datetime"] = local_time
+        env.filters["actor"] = lambda actor: actor_label(actor, catalog.gettext)
         env.filters["degrees"] = degrees
         # a service's problem (import report, attribute check) in the page's language
         env.filters["problem"] = lambda item: translated(item, catalog.gettext)
@@ -105,11 +123,14 @@ class Pages:
             page_url = request.url.path
             if request.method == "GET" and request.url.query:
                 page_url += "?" + request.url.query
+        municipality = getattr(request.state, "municipality", None)
+        member_nav = links_for(principal, municipality)
         values = {
             "request": request, "lang": language, "principal": principal,
             "logged_in": principal is not None and principal.kind == "user",
             "csrf_token": principal.csrf_token if principal else None,
-            "municipality": getattr(request.state, "municipality", None),
+            "municipality": municipality,
+            "member_nav": member_nav, "member_current": current_key(member_nav, request.url.path),
             "language_urls": {code: _language_switch_url(page_url, code)
                               for code in i18n.LANGUAGES},
             "errors": {}, "values": {}, "done": None,
