@@ -100,6 +100,8 @@ def _script_texts(request: Request) -> dict[str, str]:
         "withdrawn": _("Review taken back by %(who)s on %(date)s"),
         "withdraw": _("Take the review back"),
         "withdraw_note": _("Why (optional)"),
+        "actor_token": _("API token %(name)s"), "actor_cli": _("command line (%(name)s)"),
+        "actor_cli_plain": _("command line"),
         "stats_energy": _("Estimate: power × %(hours)s burning hours a year × %(factor)s "
                           "for dimmed lights."),
     }

@@ -281,7 +281,16 @@
       $("card-title").focus();
     }).catch(failed);
   }
-  function who(actor) { return String(actor).replace(/^user:/, ""); }  // as the field app
+  /* Who did it, as the server's pages name them (gisapp.pages.templating.actor_label):
+     the history's "user:anna" is "anna", a token "API token qgis", "cli:root" the command line. */
+  function who(actor) {
+    var text = String(actor), at = text.indexOf(":");
+    var kind = at < 0 ? text : text.slice(0, at), name = at < 0 ? "" : text.slice(at + 1);
+    if (kind === "user" && name) { return name; }
+    if (kind === "token" && name) { return fmt(T.actor_token, { name: name }); }
+    if (kind === "cli") { return name ? fmt(T.actor_cli, { name: name }) : T.actor_cli_plain; }
+    return text;
+  }
   /* One maintenance record: when, what, the result, the reading, who, the notes; a record
      made far from the asset (flagged by the server) says so, from the stored distance. */
   function recordLine(r) {
