@@ -94,9 +94,7 @@ def serve(
             prepare_database(settings)
         if demo:
             _load_demo_if_empty(settings)
-    except LocalDbError as exc:
-        fail(str(exc), _, 1)
-    except GisappError as exc:
+    except (LocalDbError, GisappError) as exc:
         fail(exc, _, 1)
     base = f"http://{host}:{port}"
     addresses = [(_("API docs"), "/docs"), (_("Health"), "/healthz"),
@@ -150,9 +148,7 @@ def db_start() -> None:
         fail(_("GISAPP_DATABASE__URL is set: gisapp does not run that server itself."), _)
     try:
         prepare_database(settings)
-    except LocalDbError as exc:
-        fail(str(exc), _, 1)
-    except GisappError as exc:
+    except (LocalDbError, GisappError) as exc:
         fail(exc, _, 1)
     cluster = _cluster(settings)
     typer.echo(_("running on 127.0.0.1:%(port)s, data in %(folder)s", port=cluster.port,
@@ -166,7 +162,7 @@ def db_stop() -> None:
     try:
         stopped = _cluster(settings).stop()
     except LocalDbError as exc:
-        fail(str(exc), _, 1)
+        fail(exc, _, 1)
     typer.echo(_("stopped") if stopped else _("was not running"))
 
 
@@ -187,7 +183,7 @@ def db_status() -> None:
     try:
         state = _cluster(settings).status()
     except LocalDbError as exc:
-        fail(str(exc), _, 1)
+        fail(exc, _, 1)
     cluster = _cluster(settings)
     typer.echo(_(_STATES[state], port=cluster.port, folder=cluster.data_dir)
                if state != "absent" else _(_STATES[state]))
@@ -206,9 +202,7 @@ def db_upgrade(revision: str = "head") -> None:
             prepare_database(settings)
         else:
             migrate.upgrade(admin_url(settings), revision)
-    except LocalDbError as exc:
-        fail(str(exc), _, 1)
-    except GisappError as exc:
+    except (LocalDbError, GisappError) as exc:
         fail(exc, _, 1)
     typer.echo(_("schema at %(revision)s", revision=revision))
 
@@ -259,9 +253,7 @@ def demo(
     try:
         prepare_database(settings)
         result = asyncio.run(load_demo(settings, only_if_empty=False, replace=force))
-    except LocalDbError as exc:
-        fail(str(exc), _, 1)
-    except GisappError as exc:
+    except (LocalDbError, GisappError) as exc:
         fail(exc, _, 1)
     if not result:
         typer.echo(_("The demo municipality exists already (use --force to rebuild it)."))

@@ -22,6 +22,7 @@ import typer
 
 from gisapp import i18n
 from gisapp.errors import GisappError
+from gisapp.localdb import LocalDbError
 from gisapp.messages import N_, Message, problem_fields, translated
 
 LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
@@ -75,7 +76,7 @@ def cli_text(option: str | None = None) -> CliText:
     return CliText(cli_language(option))
 
 
-def fail(error: GisappError | str, say: CliText, code: int = 2) -> NoReturn:
+def fail(error: GisappError | LocalDbError | str, say: CliText, code: int = 2) -> NoReturn:
     """Each problem on its own line, with its field, in the command's language; exit."""
     lines = [error] if isinstance(error, str) else [
         f"{d['field']}: {say.problem(d)}" if d.get("field") else say.problem(d)

@@ -24,6 +24,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from gisapp.messages import N_, Message, problem_fields
+
 ADMIN_USER = "gisapp_admin"
 DATABASE = "gisapp"
 MIN_MAJOR = 15
@@ -31,19 +33,33 @@ SERVER_USER = "postgres"
 
 
 class LocalDbError(RuntimeError):
-    """The local cluster cannot be set up or started; the message says what to do."""
+    """The local cluster cannot be set up or started; the lines say what to do.
+
+    Each line is a :class:`~gisapp.messages.Message` (translated where it is shown: the
+    CLI prints it in the shell's language) or text PostgreSQL's tools wrote, as they wrote it.
+    """
+
+    def __init__(self, *lines: Message | str):
+        self.lines = tuple(line for line in lines if isinstance(line, Message) or line.strip())
+        super().__init__("\n".join(str(line).rstrip() for line in self.lines))
+
+    def problems(self) -> list[dict]:
+        """The lines as problems, the form :func:`gisapp.cli_language.fail` prints."""
+        return [problem_fields(line) for line in self.lines]
 
 
-def install_hint() -> str:
+def install_hint() -> list[Message | str]:
     """Exact commands that install PostgreSQL with PostGIS, per platform."""
-    return (
-        "PostgreSQL >= 15 with PostGIS >= 3.3 is needed.\n"
-        "  Debian 12:        sudo apt-get install postgresql-15-postgis-3\n"
-        "  Ubuntu 24.04:     sudo apt-get install postgresql-16-postgis-3\n"
-        "  Ubuntu/Debian:    sudo apt-get install postgresql postgis   (any version >= 15)\n"
-        "  macOS (Homebrew): brew install postgresql@16 postgis\n"
-        "Or point gisapp at an existing server: GISAPP_DATABASE__URL=postgresql://user:pw@host/db"
-    )
+    return [
+        Message(N_("PostgreSQL >= %(postgresql)s with PostGIS >= %(postgis)s is needed:"),
+                postgresql=MIN_MAJOR, postgis="3.3"),
+        "  Debian 12:        sudo apt-get install postgresql-15-postgis-3",
+        "  Ubuntu 24.04:     sudo apt-get install postgresql-16-postgis-3",
+        "  Ubuntu/Debian:    sudo apt-get install postgresql postgis   (>= 15)",
+        "  macOS (Homebrew): brew install postgresql@16 postgis",
+        Message(N_("Or point gisapp at an existing server: %(setting)s"),
+                setting="GISAPP_DATABASE__URL=postgresql://user:pw@host/db"),
+    ]
 
 
 @dataclass(frozen=True)
@@ -108,11 +124,12 @@ def _candidate_bindirs() -> list[Path]:
 
 def find_install() -> PgInstall:
     """The newest PostgreSQL >= 15 on this machine that has PostGIS, or a clear error."""
-    seen = []
+    seen: list[Message] = []
     for bindir in _candidate_bindirs():
         major = _pg_major(bindir)
         if major is None or major < MIN_MAJOR:
-            seen.append(f"{bindir} (version {major}, too old)")
+            seen.append(Message(N_("  %(folder)s: version %(major)s, too old"),
+                                folder=str(bindir), major=major))
             continue
         share = _sharedir(bindir)
         debian_share = Path(f"/usr/share/postgresql/{major}")
@@ -122,9 +139,12 @@ def find_install() -> PgInstall:
         )
         if has_postgis:
             return PgInstall(bindir=bindir, major=major)
-        seen.append(f"{bindir} (PostgreSQL {major} without PostGIS)")
-    where = "; ".join(seen) if seen else "no PostgreSQL server binaries found"
-    raise LocalDbError(f"No usable PostgreSQL with PostGIS: {where}.\n{install_hint()}")
+        seen.append(Message(N_("  %(folder)s: PostgreSQL %(major)s without PostGIS"),
+                            folder=str(bindir), major=major))
+    if not seen:
+        seen = [Message(N_("  no PostgreSQL server programs found"))]
+    raise LocalDbError(Message(N_("No usable PostgreSQL with PostGIS on this machine:")),
+                       *seen, *install_hint())
 
 
 def _free_port() -> int:
@@ -150,11 +170,10 @@ def _server_account() -> pwd.struct_passwd:
     try:
         return pwd.getpwnam(SERVER_USER)
     except KeyError as exc:
-        raise LocalDbError(
+        raise LocalDbError(Message(N_(
             "gisapp runs as root, and PostgreSQL refuses to run as root, but there is no "
-            f"'{SERVER_USER}' user to run it as. Install the postgresql package (it creates "
-            "that user) or run gisapp as an ordinary user."
-        ) from exc
+            "'%(user)s' user to run it as. Install the postgresql package (it creates that "
+            "user) or run gisapp as an ordinary user."), user=SERVER_USER)) from exc
 
 
 def _reachable_by(path: Path, uid: int, gid: int) -> bool:
@@ -273,7 +292,7 @@ class LocalCluster:
         finally:
             init_pw.unlink(missing_ok=True)
         if result.returncode != 0:
-            raise LocalDbError(f"initdb failed:\n{result.stderr or result.stdout}")
+            raise LocalDbError(Message(N_("initdb failed:")), result.stderr or result.stdout)
         conf = data_dir / "postgresql.conf"
         with conf.open("a") as fh:
             fh.write(
@@ -311,7 +330,7 @@ class LocalCluster:
             tail = ""
             if self.log_file.exists():
                 tail = "\n".join(self.log_file.read_text(errors="replace").splitlines()[-15:])
-            raise LocalDbError(f"PostgreSQL did not start:\n{result.stderr}\n{tail}")
+            raise LocalDbError(Message(N_("PostgreSQL did not start:")), result.stderr, tail)
         self._wait_accepting(port, timeout)
 
     def _wait_accepting(self, port: int, timeout: int) -> None:
@@ -324,7 +343,8 @@ class LocalCluster:
             if res.returncode == 0:
                 return
             time.sleep(0.2)
-        raise LocalDbError(f"PostgreSQL on port {port} did not accept connections in time")
+        raise LocalDbError(Message(
+            N_("PostgreSQL on port %(port)s did not accept connections in time"), port=port))
 
     def stop(self) -> bool:
         """Stop the cluster cleanly (fast shutdown). Returns False when it was not running."""
@@ -334,7 +354,7 @@ class LocalCluster:
             [self.install.tool("pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"]
         )
         if result.returncode != 0:
-            raise LocalDbError(f"PostgreSQL did not stop: {result.stderr}")
+            raise LocalDbError(Message(N_("PostgreSQL did not stop:")), result.stderr)
         return True
 
     def destroy(self) -> None:

@@ -83,13 +83,21 @@ def test_missing_postgis_says_what_to_install(monkeypatch):
     assert "GISAPP_DATABASE__URL" in message
 
 
-def test_missing_postgis_exits_non_zero_with_the_hint(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GISAPP_")}
-    env.update(GISAPP_DATABASE__LOCAL_DIR=str(tmp_path / "pg"), GISAPP_PG_BINDIR=str(tmp_path),
-               PATH="/nonexistent")
+@pytest.mark.parametrize(("locale", "says"), [
+    ("en_US.UTF-8", "No usable PostgreSQL with PostGIS on this machine:"),
+    ("de_DE.UTF-8", "Kein nutzbares PostgreSQL mit PostGIS auf diesem Rechner:"),
+    ("fr_FR.UTF-8", "Aucun PostgreSQL utilisable avec PostGIS sur cette machine :"),
+])
+def test_missing_postgis_exits_non_zero_with_the_hint(tmp_path, locale, says):
+    """In the shell's language, with the commands (which stay as they are) to install it."""
+    env = cli_env(locale, GISAPP_DATABASE__LOCAL_DIR=str(tmp_path / "pg"),
+                  GISAPP_PG_BINDIR=str(tmp_path), PATH="/nonexistent")
     script = ("import gisapp.localdb as l; l._candidate_bindirs = lambda: []; "
               "import gisapp.cli as c; c.main()")
     done = subprocess.run([sys.executable, "-c", script, "db", "start"], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
-    assert "apt-get install postgresql-15-postgis-3" in done.stderr
+    lines = done.stderr.splitlines()
+    assert lines[0] == says, done.stderr
+    assert "  Debian 12:        sudo apt-get install postgresql-15-postgis-3" in lines
+    assert any("GISAPP_DATABASE__URL=postgresql://" in line for line in lines)
