@@ -13,6 +13,7 @@ from pyproj import Transformer
 from sqlalchemy import text
 
 from gisapp.imports.writer import ascending_ids
+from gisapp.pages.imports import sheet_cell
 from tests.imports_helpers import add_municipality, commit, upload
 
 DEMO = "/api/v1/municipalities/demo"
@@ -327,6 +328,15 @@ def test_cli_dry_run_and_refusal(db_url, settings, engine, tmp_path):
     plain = cli(db_url, "import", str(good), "-m", "demo", "--type", "street_light",
                 "--dry-run", locale="C.UTF-8")
     assert "Neue Objekte" in plain.stderr, plain.stderr
+    # too many problems to read one by one: the report sums them up by kind
+    many = tmp_path / "leuchten.csv"
+    many.write_bytes(_many_problems_csv())
+    summed = cli(db_url, "import", str(many), "-m", "demo", "--type", "street_light",
+                 "--dry-run", locale="de_DE.UTF-8")
+    assert "… und 1160 weitere" in summed.stderr, summed.stderr
+    kinds = summed.stderr[summed.stderr.index("Probleme nach Art"):]
+    assert re.search(r"geometry +│ Zeile 1: liegt .*│ 1150 +│", kinds), kinds
+    assert re.search(r"attributes.power_w +│ Zeile 1151: .*│ 40 +│", kinds), kinds
     unknown = cli(db_url, "import", str(good), "-m", "demo", "--lang", "xx")
     assert unknown.returncode == 2 and "--lang" in unknown.stderr
 
@@ -374,6 +384,72 @@ async def test_planner_page_upload_report_commit(make_client, count):
         zipped = await planner.post("/m/demo/imports?lang=fr", data={"type": "street_light"},
                                     files={"file": ("x.zip", b"PK\x05\x06" + bytes(18))})
         assert zipped.status_code == 422 and "archive zip est vide" in zipped.text
+
+
+def _many_problems_csv() -> bytes:
+    """1,200 lights: 1,150 far outside Musterdorf, 40 with a power that is no number, ten
+    good ones."""
+    lines = ["id;lon;lat;power_w"]
+    for i in range(1, 1201):
+        ident = f"L-{i}"
+        lon, lat = (8.5, 50.5) if i <= 1150 else SPOTS[i % 3]
+        power = "viel" if 1150 < i <= 1190 else "36"
+        lines.append(f"{ident};{lon};{lat};{power}".replace(".", ","))
+    return "\n".join(lines).encode()
+
+
+async def test_a_report_with_many_problems_sums_them_up_by_kind(make_client, count):
+    """Every problem counted by kind (also past the 1,000 listed), a page of the first 100
+    rows, all listed rows behind a link and as a spreadsheet in the page's language."""
+    async with make_client("planner") as planner:
+        before = await count("asset")
+        r = await planner.post("/m/demo/imports", data={"type": "street_light"},
+                               files={"file": ("leuchten.csv", _many_problems_csv())})
+        assert r.status_code == 303, r.text
+        job_id = r.headers["location"].rsplit("/", 1)[1]
+        report = (await planner.get(f"{DEMO}/imports/{job_id}")).json()["report"]
+        assert report["errors"] == 1190 and len(report["problems"]) == 1000
+        kinds = [(k["severity"], k["field"], k["count"]) for k in report["problem_kinds"]]
+        assert kinds == [("error", "geometry", 1150), ("error", "attributes.power_w", 40)]
+        outside = report["problem_kinds"][0]
+        assert outside["example_row"] == "1" and "outside the boundary" in outside["reason"]
+        assert outside["message"] % outside["params"] == outside["reason"]
+        assert await count("asset") == before  # a dry run
+
+        page = (await planner.get(r.headers["location"] + "?lang=de")).text
+        summary = page[page.index("Probleme nach Art"):page.index("Probleme Zeile für Zeile")]
+        assert re.search(r"Zeile 1: liegt [\d.]+ m außerhalb der Gemeindegrenze von "
+                         r"Musterdorf.*?<td class=\"number\">1\.150</td>", summary, re.S)
+        assert re.search(r"Zeile 1151: .*?&#39;viel&#39;.*?<td class=\"number\">40</td>",
+                         summary, re.S)
+        rows = page[page.index("Probleme Zeile für Zeile"):]
+        assert rows.count('<th scope="row">') == 100
+        assert "Die ersten 100 von 1.000 aufgeführten Problemen." in rows
+        assert "<td>1.200</td>" in page  # rows in the file, as German writes numbers
+        everything = (await planner.get(r.headers["location"] + "?problems=all")).text
+        assert everything[everything.index("Probleme Zeile für Zeile"):].count(
+            '<th scope="row">') == 1000
+
+        sheet = await planner.get(r.headers["location"] + "/problems.csv?lang=fr")
+        assert sheet.status_code == 200 and sheet.headers["content-type"].startswith("text/csv")
+        assert sheet.headers["content-disposition"] == (
+            "attachment; filename=\"leuchten-probl_mes.csv\"; "
+            "filename*=UTF-8''leuchten-probl%C3%A8mes.csv")
+        text_ = sheet.content.decode("utf-8")
+        assert text_.startswith("\ufeffLigne;Champ;Problème;Nature\r\n")
+        lines = text_.splitlines()[1:]
+        assert len(lines) == 1000
+        assert lines[0].startswith("1;geometry;se trouve à ") and lines[0].endswith(";erreur")
+        async with make_client("crew") as crew:
+            assert (await crew.get(r.headers["location"] + "/problems.csv")).status_code == 403
+
+
+@pytest.mark.parametrize(("cell", "written"), [
+    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("+49", "'+49"), ("-1", "'-1"),
+    ("@SUM(A1)", "'@SUM(A1)"), ("node/12", "node/12"), ("", "")])
+def test_a_problem_sheet_never_runs_a_cell_from_the_file_as_a_formula(cell, written):
+    """Row ids come from the uploaded file (a GeoJSON feature's id, an OSM id)."""
+    assert sheet_cell(cell) == written
 
 
 def _german_csv() -> bytes:

@@ -48,6 +48,9 @@ class Plan:
     existing: dict[str, str] = field(default_factory=dict)  # external id → asset code
     error_count: int = 0
     warning_count: int = 0
+    # (severity, field, text) → how many rows and the first row's problem: every problem
+    # counts here, also those past the MAX_LISTED that are listed one by one
+    kinds: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
 
     def problem(self, i: int, field_name: str, reason: str | Message | dict[str, Any],
                 severity: str = "error") -> None:
@@ -56,9 +59,11 @@ class Plan:
             self.error_count += 1
         else:
             self.warning_count += 1
+        listed = {"row": self.candidates.labels[i], "field": field_name,
+                  **problem_fields(reason), "severity": severity}
+        _count_kind(self.kinds, listed)
         if len(self.problems) < MAX_LISTED:
-            self.problems.append({"row": self.candidates.labels[i], "field": field_name,
-                                  **problem_fields(reason), "severity": severity})
+            self.problems.append(listed)
 
     def report(self, **extra: Any) -> dict[str, Any]:
         """Counts and the listed problems, as the API and the page show them."""
@@ -68,15 +73,33 @@ class Plan:
         update = sum(1 for i in good if c.external_id[i] in self.existing) if self.existing else 0
         create = len(good) - update
         notes = c.notes[: max(0, MAX_LISTED - len(self.problems))]
+        kinds = dict(self.kinds)
+        for note in c.notes:
+            _count_kind(kinds, note)
         return {**extra, "candidates": len(c.index), "not_mapped": c.not_mapped,
                 "valid": int(self.ok.sum()), "create": create, "update": update,
                 "types": types, "errors": self.error_count,
                 "warnings": self.warning_count + len(c.notes),
                 "problems": self.problems + notes,
+                "problem_kinds": sorted(kinds.values(), key=lambda k: (
+                    k["severity"] != "error", -k["count"], k["field"])),
                 "problems_truncated": self.error_count + self.warning_count + len(c.notes)
                 > len(self.problems) + len(notes),
                 **({"columns": c.columns, "mapping_used": c.mapping_used}
                    if c.columns is not None else {})}
+
+
+def _count_kind(kinds: dict[tuple[str, str, str], dict[str, Any]],
+                problem: dict[str, Any]) -> None:
+    """One more row with this kind of problem: the same field and the same sentence before
+    its values ("lies %(metres)s m outside …"), so 492 rows outside the boundary are one
+    line of the summary, with the first of them as the example."""
+    key = (problem["severity"], problem["field"], problem.get("message") or problem["reason"])
+    if key in kinds:
+        kinds[key]["count"] += 1
+    else:
+        kinds[key] = {**{k: v for k, v in problem.items() if k != "row"},
+                      "count": 1, "example_row": problem["row"]}
 
 
 def _metric_crs(muni: MunicipalityRef, lon: float, lat: float) -> int:

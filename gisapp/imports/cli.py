@@ -91,6 +91,16 @@ def _print_report(console: Console, report: dict[str, Any], _: CliText, limit: i
         more = report["errors"] + report["warnings"] - min(limit, len(report["problems"]))
         if more > 0:
             console.print(_("… and %(n)s more", n=more))
+            # too many to read one by one: how many of each kind, as the report page sums up
+            kinds = Table(_("Field"), _("Problem (the first such row)"), _("Rows"),
+                          title=_("Problems by kind"))
+            for k in report.get("problem_kinds", []):
+                kinds.add_row(escape(k["field"]), escape(_("Row %(row)s: %(problem)s",
+                                                           row=k["example_row"],
+                                                           problem=_.problem(k))),
+                              str(k["count"]), style="red" if k["severity"] == "error"
+                              else "yellow")
+            console.print(kinds)
 
 
 IMPORT_HELP = N_("Import a GeoJSON, GeoPackage, zipped Shapefile, CSV, OSM extract, charging "

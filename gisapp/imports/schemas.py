@@ -19,6 +19,18 @@ class Problem(BaseModel):
     severity: Literal["error", "warning"]
 
 
+class ProblemKind(BaseModel):
+    """All rows with the same problem in the same field: how many, and the first of them."""
+
+    field: str
+    severity: Literal["error", "warning"]
+    count: int
+    reason: str = Field(description="The first such row's problem, in English")
+    message: str | None = None
+    params: dict[str, Any] | None = None
+    example_row: str = Field(description="The row that ``reason`` describes")
+
+
 class ImportReport(BaseModel):
     """The dry run's findings: counts, and the problems (at most 1,000 listed)."""
 
@@ -36,6 +48,9 @@ class ImportReport(BaseModel):
     warnings: int
     problems: list[Problem]
     problems_truncated: bool
+    problem_kinds: list[ProblemKind] = Field(
+        default=[], description="Every problem counted by field and kind (also those past "
+        "the 1,000 listed), errors first, the most frequent first")
     columns: list[str] | None = Field(
         default=None, description="Files mapped by column: the file's columns")
     mapping_used: dict[str, Any] | None = Field(

@@ -6,11 +6,15 @@ form and shows the report. Without JavaScript: a form post per step.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import uuid
+from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gisapp.asset_types.attribute_labels import attribute_labels
@@ -22,6 +26,7 @@ from gisapp.imports.router import form_upload, mapping_from
 from gisapp.pages.admin import admin_page
 from gisapp.pages.errors import page_router
 from gisapp.pages.forms import domain_errors, status_of
+from gisapp.messages import translated
 from gisapp.pages.templating import N_, gettext, page_language, render
 
 #: what a file was read as (``report.format``), as a planner names it
@@ -34,6 +39,8 @@ FORMAT_LABELS = {"geojson": N_("GeoJSON"), "gpkg": N_("GeoPackage"),
 router = page_router()
 Planner = admin_page("data.import")
 PAGE = "/m/{municipality}/imports"
+#: problems listed row by row on the report page; the rest behind "show all" and in the CSV
+PAGE_PROBLEMS = 100
 
 
 def _url(access: Access, rest: str = "") -> str:
@@ -83,6 +90,12 @@ async def upload(request: Request, session: SessionDep, access: Planner, actor: 
     return RedirectResponse(_url(access, f"/{job.id}"), status_code=303)
 
 
+def _problems_by_row(report: dict) -> list[dict]:
+    """The listed problems by row (file order), as a person reads the file; the checks
+    find them kind by kind."""
+    return sorted(report.get("problems", []), key=lambda p: _row_key(p["row"]))
+
+
 def _row_key(row: str) -> tuple:
     """Natural order of row labels: 2 before 10, ``node/9`` before ``node/10``."""
     return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
@@ -118,10 +131,12 @@ async def _report(request: Request, session: AsyncSession, access: Access, job_i
                   *, status: int = 200, errors: dict | None = None):
     job = await service.get_job(session, access.municipality.id, job_id)
     type_labels = await _type_labels(request, session, access)
-    # by row (file order), as a person reads the file; the checks find them kind by kind
-    problems = sorted(job.report.get("problems", []), key=lambda p: _row_key(p["row"]))
+    problems = _problems_by_row(job.report)
+    show_all = request.query_params.get("problems") == "all"
     return render(request, "imports/report.html", {
-        "job": job, "report": job.report, "problems": problems, "type_labels": type_labels,
+        "job": job, "report": job.report, "type_labels": type_labels,
+        "problems": problems if show_all else problems[:PAGE_PROBLEMS],
+        "problems_listed": len(problems), "problem_kinds": job.report.get("problem_kinds", []),
         "mapping_fields": await _mapping_fields(request, session, access, job),
         "column_options": [(c, c) for c in job.report.get("columns") or []],
         "unused_columns": _unused_columns(job.report), "format_labels": FORMAT_LABELS,
@@ -135,6 +150,41 @@ async def report_page(request: Request, job_id: uuid.UUID, session: SessionDep,
                       access: Planner):
     """The dry run's report: counts per type, and every problem per row."""
     return await _report(request, session, access, job_id)
+
+
+def sheet_cell(value: object) -> str:
+    """A cell a spreadsheet shows as text: row ids and quoted values come from the uploaded
+    file, and one starting with = + - @ would otherwise run as a formula (CSV injection)."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _attachment(name: str) -> str:
+    """A download's header for a name made from an uploaded file's: ASCII for every
+    browser, the name itself (RFC 6266/5987) for those that read it."""
+    plain = re.sub(r"[^A-Za-z0-9._-]", "_", name)
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+@router.get(PAGE + "/{job_id}/problems.csv")
+async def problems_csv(request: Request, job_id: uuid.UUID, session: SessionDep,
+                       access: Planner) -> Response:
+    """The listed problems as a spreadsheet, in the page's language: to fix the source
+    file row by row (";"-separated with a BOM, as spreadsheet programs in Germany and
+    France open it by a double click)."""
+    job = await service.get_job(session, access.municipality.id, job_id)
+    _ = gettext(request)
+    out = io.StringIO()
+    rows = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    rows.writerow([_("Row"), _("Field"), _("Problem"), _("Kind")])
+    for p in _problems_by_row(job.report):
+        rows.writerow([sheet_cell(p["row"]), sheet_cell(p["field"]), sheet_cell(translated(p, _)),
+                       _("error") if p["severity"] == "error" else _("warning")])
+    stem = Path(job.filename or "import").stem.removesuffix(".osm") or "import"
+    suffix = _("problems")  # of the file name, e.g. "leuchten-Probleme.csv"
+    return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": _attachment(f"{stem}-{suffix}.csv"),
+        "Cache-Control": "no-store"})
 
 
 @router.post(PAGE + "/{job_id}/recheck")

@@ -97,6 +97,7 @@ class Pages:
             return format_decimal(value, format="0.0000", locale=language) + "°"
 
         env.filters["datetime"] = local_time
+        env.filters["number"] = lambda value: format_decimal(value, locale=language)
         env.filters["actor"] = lambda actor: actor_label(actor, catalog.gettext)
         env.filters["degrees"] = degrees
         # a service's problem (import report, attribute check) in the page's language
