@@ -422,6 +422,9 @@ async def test_a_report_with_many_problems_sums_them_up_by_kind(make_client, cou
                          r"Musterdorf.*?<td class=\"number\">1\.150</td>", summary, re.S)
         assert re.search(r"Zeile 1151: .*?&#39;viel&#39;.*?<td class=\"number\">40</td>",
                          summary, re.S)
+        # fields by the names the pages give them, with their key
+        assert '<td>Geometrie <span class="muted">geometry</span></td>' in summary
+        assert '<td>Leistung (W) <span class="muted">attributes.power_w</span></td>' in summary
         rows = page[page.index("Probleme Zeile für Zeile"):]
         assert rows.count('<th scope="row">') == 100
         assert "Die ersten 100 von 1.000 aufgeführten Problemen." in rows

@@ -17,16 +17,16 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gisapp.asset_types.attribute_labels import attribute_labels
+from gisapp.asset_types.attribute_labels import attribute_labels, column_label
 from gisapp.asset_types.service import get_type, list_types
 from gisapp.dependencies import Access, ActorDep, SessionDep
 from gisapp.errors import GisappError
 from gisapp.imports import service
 from gisapp.imports.router import form_upload, mapping_from
+from gisapp.messages import translated
 from gisapp.pages.admin import admin_page
 from gisapp.pages.errors import page_router
 from gisapp.pages.forms import domain_errors, status_of
-from gisapp.messages import translated
 from gisapp.pages.templating import N_, gettext, page_language, render
 
 #: what a file was read as (``report.format``), as a planner names it
@@ -39,6 +39,9 @@ FORMAT_LABELS = {"geojson": N_("GeoJSON"), "gpkg": N_("GeoPackage"),
 router = page_router()
 Planner = admin_page("data.import")
 PAGE = "/m/{municipality}/imports"
+#: fields of an import's problems that are no column of the asset
+FIELD_LABELS = {"geometry": N_("Geometry"), "geometry.coordinates": N_("Coordinates"),
+                "location": N_("Location"), "row": N_("Row"), "file": N_("File")}
 #: problems listed row by row on the report page; the rest behind "show all" and in the CSV
 PAGE_PROBLEMS = 100
 
@@ -90,6 +93,27 @@ async def upload(request: Request, session: SessionDep, access: Planner, actor: 
     return RedirectResponse(_url(access, f"/{job.id}"), status_code=303)
 
 
+async def _field_labels(request: Request, session: AsyncSession, access: Access,
+                        fields: set[str]) -> dict[str, str]:
+    """A problem's field as the pages name it: "Leistung (W)" for ``attributes.power_w``
+    (the crews' catalogue, else the schema's title), "Externe ID" for ``external_id``.
+    Fields without a name of their own are left out and shown by their key."""
+    _ = gettext(request)
+    labels = attribute_labels(request.app.state.settings, page_language(request))
+    specs: dict[str, dict] = {}
+    for t in await list_types(session, access.municipality.id):
+        for key, spec in (t.attribute_schema.get("properties") or {}).items():
+            specs.setdefault(key, spec)
+    named = {}
+    for name in fields:
+        kind, _dot, key = str(name).partition(".")
+        label = (labels.attribute(key, specs.get(key)) if kind == "attributes" and key
+                 else _(FIELD_LABELS[name]) if name in FIELD_LABELS else column_label(name, _))
+        if label and label != key:
+            named[name] = label
+    return named
+
+
 def _problems_by_row(report: dict) -> list[dict]:
     """The listed problems by row (file order), as a person reads the file; the checks
     find them kind by kind."""
@@ -132,11 +156,14 @@ async def _report(request: Request, session: AsyncSession, access: Access, job_i
     job = await service.get_job(session, access.municipality.id, job_id)
     type_labels = await _type_labels(request, session, access)
     problems = _problems_by_row(job.report)
+    kinds = job.report.get("problem_kinds", [])
     show_all = request.query_params.get("problems") == "all"
     return render(request, "imports/report.html", {
         "job": job, "report": job.report, "type_labels": type_labels,
         "problems": problems if show_all else problems[:PAGE_PROBLEMS],
-        "problems_listed": len(problems), "problem_kinds": job.report.get("problem_kinds", []),
+        "problems_listed": len(problems), "problem_kinds": kinds,
+        "field_labels": await _field_labels(request, session, access,
+                                            {p["field"] for p in [*problems, *kinds]}),
         "mapping_fields": await _mapping_fields(request, session, access, job),
         "column_options": [(c, c) for c in job.report.get("columns") or []],
         "unused_columns": _unused_columns(job.report), "format_labels": FORMAT_LABELS,
