@@ -55,6 +55,7 @@ class CliText:
     """``_("…", name=value)`` and problems in one language, for one command's output."""
 
     def __init__(self, language: str):
+        self.language = language
         self._translations = i18n.load_translations(language)
 
     def __call__(self, text: str, **params: Any) -> str:
@@ -68,7 +69,7 @@ class CliText:
     def problem(self, problem: Mapping[str, Any] | Message | str) -> str:
         """A problem's reason (a report's or an error's) in this language."""
         fields = problem if isinstance(problem, Mapping) else problem_fields(problem)
-        return translated(fields, self._translations.gettext)
+        return translated(fields, self._translations.gettext, self.language)
 
 
 def cli_text(option: str | None = None) -> CliText:

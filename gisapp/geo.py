@@ -238,3 +238,12 @@ def _check_lonlat(geom: BaseGeometry, field: str) -> None:
 def geometry_kind(geom: BaseGeometry) -> str:
     """'point', 'line' or 'polygon': what an asset type declares it takes."""
     return _KIND_OF.get(geom.geom_type, "other")
+
+
+def outside_boundary(distance_m: float, municipality: str, tolerance_m: float) -> Message:
+    """The problem of an asset or an imported row too far outside the boundary. The
+    distances are numbers (whole metres), so a page writes them in its reader's format."""
+    tolerance = int(tolerance_m) if float(tolerance_m).is_integer() else tolerance_m
+    return Message(
+        N_("lies %(metres)s m outside the boundary of %(name)s (tolerance %(tolerance)s m)"),
+        metres=round(distance_m), name=municipality, tolerance=tolerance)

@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from babel.numbers import format_decimal
+
 
 def N_(message: str) -> str:  # noqa: N802 - the name gettext tools look for
     """Mark a message for extraction; it is translated where it is shown."""
@@ -52,13 +54,25 @@ def problem_fields(reason: str | Message | Mapping[str, Any]) -> dict[str, Any]:
     return {"reason": reason}
 
 
-def translated(problem: Mapping[str, Any], gettext: Callable[[str], str]) -> str:
-    """A problem's reason in the language of ``gettext``; the English reason when the
-    problem carries no message (or its translation does not fit its parameters)."""
+#: parameters that are measured quantities, written in the reader's number format where a
+#: locale is given ("286.977 m" in German). Not cell values, a schema's limits (a year such
+#: as 1900 must not become "1.900"), ids or coordinates (whose decimals must all stay).
+QUANTITIES = frozenset({"metres", "tolerance", "accuracy"})
+
+
+def translated(problem: Mapping[str, Any], gettext: Callable[[str], str],
+               locale: str | None = None) -> str:
+    """A problem's reason in the language of ``gettext`` (its quantities in ``locale``'s
+    number format); the English reason when the problem carries no message (or its
+    translation does not fit its parameters)."""
     text = problem.get("message")
     if not text:
         return str(problem.get("reason", ""))
     params = problem.get("params") or {}
+    if locale and params:
+        params = {k: format_decimal(v, locale=locale)
+                  if k in QUANTITIES and isinstance(v, (int, float)) and not isinstance(v, bool)
+                  else v for k, v in params.items()}
     try:
         return gettext(text) % params if params else gettext(text)
     except (KeyError, TypeError, ValueError):

@@ -414,11 +414,14 @@ async def test_a_report_with_many_problems_sums_them_up_by_kind(make_client, cou
         outside = report["problem_kinds"][0]
         assert outside["example_row"] == "1" and "outside the boundary" in outside["reason"]
         assert outside["message"] % outside["params"] == outside["reason"]
+        assert re.fullmatch(r"lies \d+ m outside the boundary of Musterdorf \(tolerance 50 m\)",
+                            outside["reason"])
         assert await count("asset") == before  # a dry run
 
         page = (await planner.get(r.headers["location"] + "?lang=de")).text
         summary = page[page.index("Probleme nach Art"):page.index("Probleme Zeile für Zeile")]
-        assert re.search(r"Zeile 1: liegt [\d.]+ m außerhalb der Gemeindegrenze von "
+        # the distances in German number format ("105.531 m"), the API's reason in English
+        assert re.search(r"Zeile 1: liegt \d{1,3}(\.\d{3})+ m außerhalb der Gemeindegrenze von "
                          r"Musterdorf.*?<td class=\"number\">1\.150</td>", summary, re.S)
         assert re.search(r"Zeile 1151: .*?&#39;viel&#39;.*?<td class=\"number\">40</td>",
                          summary, re.S)

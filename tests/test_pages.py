@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from gisapp.i18n import load_translations
+from gisapp.messages import translated
 from gisapp.pages.templating import actor_label
 
 from .conftest import DEMO_PASSWORD
@@ -534,3 +535,19 @@ async def test_no_inline_script_style_or_foreign_url_in_any_page(anon, make_clie
 ])
 def test_who_did_something_as_a_person_reads_it(actor, shown):
     assert actor_label(actor, load_translations("de").gettext) == shown
+
+
+def test_quantities_in_a_problem_follow_the_readers_number_format():
+    """Measured distances are grouped as the reader writes numbers; a schema's limit (a
+    year) or a cell value stays as it is."""
+    german = load_translations("de").gettext
+    outside = {"message": "lies %(metres)s m outside the boundary of %(name)s "
+               "(tolerance %(tolerance)s m)", "reason": "…",
+               "params": {"metres": 286977, "name": "Musterdorf", "tolerance": 12.5}}
+    assert translated(outside, german, "de") == (
+        "liegt 286.977 m außerhalb der Gemeindegrenze von Musterdorf (Toleranz 12,5 m)")
+    assert translated(outside, german) == (
+        "liegt 286977 m außerhalb der Gemeindegrenze von Musterdorf (Toleranz 12.5 m)")
+    year = {"message": "%(value)s is less than the minimum of %(num)s", "reason": "…",
+            "params": {"value": 1850, "num": 1900}}
+    assert "1900" in translated(year, german, "de") and "1850" in translated(year, german, "de")

@@ -75,11 +75,8 @@ async def _check_in_boundary(
         {"wkb": geom.wkb, "mid": muni.id},
     )
     if distance > tolerance_m:
-        raise InvalidGeometry(Message(
-            N_("lies %(metres)s m outside the boundary of %(name)s (tolerance %(tolerance)s m)"),
-            metres=f"{distance:.0f}", name=muni.name, tolerance=f"{tolerance_m:g}"),
-            field=field,
-        )
+        raise InvalidGeometry(geo.outside_boundary(distance, muni.name, tolerance_m),
+                              field=field)
 
 
 def _check_kind(asset_type: AssetType, geom: BaseGeometry) -> None:

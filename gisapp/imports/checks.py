@@ -209,9 +209,7 @@ async def check_boundary(session: AsyncSession, plan: Plan, muni: MunicipalityRe
         outside = _transform(geoms[j:j + 1], geo.STORAGE_SRID, metric)[0]
         points = shapely.points(shapely.get_coordinates(outside))
         distance = float(shapely.distance(boundary_m, points).max())
-        plan.problem(good[j], "geometry", Message(
-            N_("lies %(metres)s m outside the boundary of %(name)s (tolerance %(tolerance)s m)"),
-            metres=f"{distance:.0f}", name=muni.name, tolerance=f"{tolerance_m:g}"))
+        plan.problem(good[j], "geometry", geo.outside_boundary(distance, muni.name, tolerance_m))
 
 
 def check_attributes(plan: Plan, types: dict[str, AssetType]) -> None:

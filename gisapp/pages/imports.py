@@ -201,11 +201,13 @@ async def problems_csv(request: Request, job_id: uuid.UUID, session: SessionDep,
     France open it by a double click)."""
     job = await service.get_job(session, access.municipality.id, job_id)
     _ = gettext(request)
+    language = page_language(request)
     out = io.StringIO()
     rows = csv.writer(out, delimiter=";", lineterminator="\r\n")
     rows.writerow([_("Row"), _("Field"), _("Problem"), _("Kind")])
     for p in _problems_by_row(job.report):
-        rows.writerow([sheet_cell(p["row"]), sheet_cell(p["field"]), sheet_cell(translated(p, _)),
+        rows.writerow([sheet_cell(p["row"]), sheet_cell(p["field"]),
+                       sheet_cell(translated(p, _, language)),
                        _("error") if p["severity"] == "error" else _("warning")])
     stem = Path(job.filename or "import").stem.removesuffix(".osm") or "import"
     suffix = _("problems")  # of the file name, e.g. "leuchten-Probleme.csv"

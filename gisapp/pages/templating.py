@@ -101,7 +101,7 @@ class Pages:
         env.filters["actor"] = lambda actor: actor_label(actor, catalog.gettext)
         env.filters["degrees"] = degrees
         # a service's problem (import report, attribute check) in the page's language
-        env.filters["problem"] = lambda item: translated(item, catalog.gettext)
+        env.filters["problem"] = lambda item: translated(item, catalog.gettext, language)
         env.globals.update(static=self.static_url, language_names=i18n.LANGUAGE_NAMES,
                            role_labels=ROLE_LABELS, geometry_labels=GEOMETRY_LABELS)
         return env
