@@ -212,6 +212,21 @@ async def test_the_bar_marks_the_page_and_stays_off_public_pages(anon):
     assert public.status_code == 200 and member_bar(public.text) == []
 
 
+@pytest.mark.parametrize(("role", "says"), [
+    ("admin", 'Token anlegen: <a href="/admin/demo/tokens">Verwaltung › API-Tokens</a>.'),
+    ("planner", "Ihr Token legt eine Administratorin oder ein Administrator von Musterdorf an"),
+    (None, None)])
+async def test_the_gis_service_page_says_where_a_token_for_qgis_comes_from(anon, role, says):
+    if role:
+        await log_in(anon, role)
+    page = (await anon.get("/ogc/demo?f=html")).text
+    assert "Ohne API-Token sehen Sie nur öffentliche Daten" in page
+    if says:
+        assert says in page and "Authentifizierung der Verbindung" in page
+    else:
+        assert "Token anlegen" not in page and "Authentifizierung der Verbindung" not in page
+
+
 async def test_another_municipalitys_member_gets_no_bar_here(anon, other):
     await log_in(anon, "nb-admin", "nb-password-123")
     assert member_bar((await anon.get("/ogc/demo?f=html")).text) == []
