@@ -73,7 +73,7 @@ class Plan:
         update = sum(1 for i in good if c.external_id[i] in self.existing) if self.existing else 0
         create = len(good) - update
         notes = c.notes[: max(0, MAX_LISTED - len(self.problems))]
-        kinds = dict(self.kinds)
+        kinds = {key: dict(kind) for key, kind in self.kinds.items()}  # counted on below
         for note in c.notes:
             _count_kind(kinds, note)
         return {**extra, "candidates": len(c.index), "not_mapped": c.not_mapped,

@@ -50,17 +50,16 @@ def _url(access: Access, rest: str = "") -> str:
     return f"/m/{access.municipality.slug}/imports{rest}"
 
 
-async def _type_labels(request: Request, session: AsyncSession,
-                       access: Access) -> dict[str, str]:
+def _type_labels(request: Request, asset_types: list) -> dict[str, str]:
     """The municipality's asset types by code, named in the page's language."""
     language = page_language(request)
-    return {t.code: getattr(t, f"label_{language}", None) or t.label_de
-            for t in await list_types(session, access.municipality.id)}
+    return {t.code: getattr(t, f"label_{language}", None) or t.label_de for t in asset_types}
 
 
 async def _page(request: Request, session: AsyncSession, access: Access, *, status: int = 200,
                 errors: dict | None = None, values: dict | None = None):
-    types = list((await _type_labels(request, session, access)).items())
+    types = list(_type_labels(request, await list_types(session, access.municipality.id))
+                 .items())
     return render(request, "imports/index.html", {
         "types": types, "jobs": await service.list_jobs(session, access.municipality.id, 20),
         "errors": errors or {}, "values": values or {}, "section": "imports",
@@ -93,15 +92,14 @@ async def upload(request: Request, session: SessionDep, access: Planner, actor: 
     return RedirectResponse(_url(access, f"/{job.id}"), status_code=303)
 
 
-async def _field_labels(request: Request, session: AsyncSession, access: Access,
-                        fields: set[str]) -> dict[str, str]:
+def _field_labels(request: Request, asset_types: list, fields: set[str]) -> dict[str, str]:
     """A problem's field as the pages name it: "Leistung (W)" for ``attributes.power_w``
     (the crews' catalogue, else the schema's title), "Externe ID" for ``external_id``.
     Fields without a name of their own are left out and shown by their key."""
     _ = gettext(request)
     labels = attribute_labels(request.app.state.settings, page_language(request))
     specs: dict[str, dict] = {}
-    for t in await list_types(session, access.municipality.id):
+    for t in asset_types:
         for key, spec in (t.attribute_schema.get("properties") or {}).items():
             specs.setdefault(key, spec)
     named = {}
@@ -154,16 +152,16 @@ async def _mapping_fields(request: Request, session: AsyncSession, access: Acces
 async def _report(request: Request, session: AsyncSession, access: Access, job_id: uuid.UUID,
                   *, status: int = 200, errors: dict | None = None):
     job = await service.get_job(session, access.municipality.id, job_id)
-    type_labels = await _type_labels(request, session, access)
+    asset_types = await list_types(session, access.municipality.id)
     problems = _problems_by_row(job.report)
     kinds = job.report.get("problem_kinds", [])
     show_all = request.query_params.get("problems") == "all"
     return render(request, "imports/report.html", {
-        "job": job, "report": job.report, "type_labels": type_labels,
+        "job": job, "report": job.report, "type_labels": _type_labels(request, asset_types),
         "problems": problems if show_all else problems[:PAGE_PROBLEMS],
         "problems_listed": len(problems), "problem_kinds": kinds,
-        "field_labels": await _field_labels(request, session, access,
-                                            {p["field"] for p in [*problems, *kinds]}),
+        "field_labels": _field_labels(request, asset_types,
+                                      {p["field"] for p in [*problems, *kinds]}),
         "mapping_fields": await _mapping_fields(request, session, access, job),
         "column_options": [(c, c) for c in job.report.get("columns") or []],
         "unused_columns": _unused_columns(job.report), "format_labels": FORMAT_LABELS,
