@@ -2,17 +2,20 @@
 a planner logs in, opens the map, draws an area with leaflet-draw by mouse clicks, gets the
 list of assets in it, exports them (the download is read back with pyogrio), opens an asset
 card with its history, and searches by code; asks the other spatial questions (district,
-along a street, around a set point, nearest to it) and reads the statistics per district.
+along a street, around a set point, nearest to it) and reads the statistics per district;
+folds layers and filters away, and a late answer to an older request is never drawn.
 Crews see the map without export and labels; the anonymous are sent to log in. No request leaves the server, no console error (CSP)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 
 import pyogrio
 import pytest
 from babel.numbers import format_decimal
+from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import expect
 from sqlalchemy import text
 
@@ -280,7 +283,7 @@ async def _csrf(context) -> str:
     return (await r.json())["csrf_token"]
 
 
-async def test_the_card_shows_records_in_german_and_flags_one_made_far_away(  # noqa: F811
+async def test_the_card_shows_records_in_german_and_flags_one_made_far_away(
         page, context, server):  # noqa: F811
     """A crew's record made 300 m from the light: the office sees it flagged on the card,
     with the kind and result in the page's language (the API stores only the codes)."""
@@ -340,6 +343,63 @@ async def test_the_card_shows_records_in_german_and_flags_one_made_far_away(  # 
         r"^Prüfung zurückgenommen von planner am .+: anderen Mast angesehen$"))
     await expect(first.get_by_role("button", name="Als geprüft markieren")).to_be_visible()
     await expect(page.locator("#map-status")).to_have_text(f"Objekte auf der Karte: {len(codes)}")
+    watch.check()
+
+
+async def test_a_late_answer_is_not_drawn_and_layers_and_filters_fold(page, context,
+                                                                      server):  # noqa: F811
+    """Two filter changes in a row: the map's first request is held back by the test until the
+    second one has been answered. Only the newest answer may be drawn, so the page cancels the
+    older request; without that, its late answer put every overdue street light back on the
+    map (and the count) after street lights had been switched off. Then the planner folds the
+    layers and filters away, still sees that both differ from the default, and after a
+    reload the fold is remembered and the spatial question is on the screen."""
+    watch = Watch(page, server)
+    await log_in(page, "planner", next_url=MAP)
+    await shown(page)
+    held, released = [], asyncio.Event()
+
+    async def hold_first(route):
+        if held:
+            await route.continue_()
+            return
+        held.append(route.request.post_data)
+        await asyncio.sleep(2)
+        try:
+            await route.continue_()
+        except PlaywrightError:
+            pass  # the page cancelled it meanwhile
+        released.set()
+
+    await page.route("**/spatial/search?f=geojson", hold_first)
+    await page.locator("#map-filters input[name='overdue']").check()     # held back
+    lights = page.locator("#map-layers input[value='street_light']")
+    await lights.uncheck()                                                 # answered at once
+    await asyncio.wait_for(released.wait(), 10)
+    await page.wait_for_timeout(500)
+    assert json.loads(held[0])["types"].count("street_light") == 1
+    r = await context.request.post("/api/v1/municipalities/demo/spatial/search", data=json.dumps(
+        {"limit": 10000, "overdue": True, "types": [
+            t for t in await page.locator("#map-layers input:checked").evaluate_all(
+                "list => list.map(i => i.value)")]}),
+        headers={"Content-Type": "application/json", "X-CSRF-Token": await _csrf(context)})
+    wanted = len((await r.json())["items"])
+    assert 0 < wanted == await shown(page)
+    await expect(page.locator("[data-count-for='street_light']")).to_have_text("0")
+    await page.unroute("**/spatial/search?f=geojson")
+
+    await expect(page.locator("#layers-note")).to_have_text("(ausgeblendet: 1)")
+    await expect(page.locator("#filters-note")).to_have_text("(geändert: 1)")
+    for section in ("layers", "filters"):
+        await page.locator(f"details[data-section='{section}'] > summary").click()
+    await expect(lights).to_be_hidden()
+    await page.reload()
+    await shown(page)
+    await expect(page.locator("details.map-section[open]")).to_have_count(0)
+    question = await page.locator("#question-form").bounding_box()
+    assert question["y"] + question["height"] < page.viewport_size["height"]
+    await page.locator("details[data-section='filters'] > summary").click()
+    await expect(page.locator("#map-filters input[name='overdue']")).to_be_visible()
     watch.check()
 
 

@@ -18,13 +18,13 @@ from urllib.parse import urlsplit
 from fastapi import Request
 from sqlalchemy import select
 
+from gisapp.asset_types.attribute_labels import attribute_labels
 from gisapp.asset_types.service import list_types
 from gisapp.assets.labels import STATUS_LABELS
 from gisapp.dependencies import SessionDep
 from gisapp.models import District, Street
 from gisapp.pages.admin import admin_page
 from gisapp.pages.errors import page_router
-from gisapp.asset_types.attribute_labels import attribute_labels
 from gisapp.pages.templating import N_, gettext, page_language, render
 from gisapp.security_headers import CSP_HEADER, content_security_policy
 from gisapp.static import vendor_url
@@ -55,6 +55,8 @@ def _script_texts(request: Request) -> dict[str, str]:
     return {
         "loading": _("Loading …"), "failed": _("Could not load the data: %(reason)s"),
         "shown": _("Assets on the map: %(count)s"),
+        "layers_hidden": _("(hidden: %(count)s)"),
+        "filters_changed": _("(changed: %(count)s)"),
         "too_many": _("More than %(count)s assets: only the first ones are listed."),
         "no_results": _("Nothing found."), "overdue": _("overdue"),
         "next_due": _("Next due"), "last_maintenance": _("Last maintenance"),

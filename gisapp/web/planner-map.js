@@ -38,6 +38,7 @@
     options = options || {};
     var headers = { "Accept": options.accept || "application/json" };
     var init = { method: options.method || "GET", credentials: "same-origin", headers: headers };
+    if (options.signal) { init.signal = options.signal; }
     if (options.body !== undefined) {
       headers["Content-Type"] = "application/json";
       headers["X-CSRF-Token"] = config.csrf || "";
@@ -53,7 +54,22 @@
       });
     });
   }
-  function failed(error) { say(fmt(T.failed, { reason: error.message })); }
+  function failed(error) {
+    if (error.name === "AbortError") { return; }  // replaced by a newer request (see latest)
+    say(fmt(T.failed, { reason: error.message }));
+  }
+  /* Only the newest request of each kind may draw its answer: changing a filter twice, or
+     clicking a second asset, cancels the request still on its way, whose late answer would
+     otherwise be drawn over (or next to) the newer one. */
+  var pending = {};
+  function cancel(kind) {
+    if (pending[kind]) { pending[kind].abort(); delete pending[kind]; }
+  }
+  function latest(kind) {
+    cancel(kind);
+    pending[kind] = new AbortController();
+    return pending[kind].signal;
+  }
 
   /* --- the map ------------------------------------------------------------------------ */
   L.drawLocal.draw.toolbar.buttons.polygon = T.draw_polygon;
@@ -175,10 +191,16 @@
     clusters.clearLayers();
     shapes.clearLayers();
     markers = {};
-    if (!body.types.length || !body.statuses.length) { counts({}); say(fmt(T.shown, { count: 0 })); return; }
+    if (!body.types.length || !body.statuses.length) {
+      cancel("assets");  // an answer still on its way would bring back what was switched off
+      counts({});
+      say(fmt(T.shown, { count: 0 }));
+      return;
+    }
     say(T.loading);
     body.limit = 10000;
-    api("/spatial/search?f=geojson", { method: "POST", body: body, accept: "application/geo+json" })
+    api("/spatial/search?f=geojson", { method: "POST", body: body, accept: "application/geo+json",
+                                       signal: latest("assets") })
       .then(function (collection) {
         var perType = {};
         var points = [];
@@ -206,7 +228,37 @@
   }
   document.querySelectorAll("#map-layers input, #map-filters input").forEach(function (input) {
     input.addEventListener("change", loadAssets);
+    input.addEventListener("change", sectionNotes);
   });
+
+  /* --- layers and filters fold away; the browser remembers which ones are folded ------- */
+  var FOLDED = "gisapp.planner-map.folded";
+  function folded() {
+    try { return JSON.parse(window.localStorage.getItem(FOLDED) || "[]"); } catch (e) { return []; }
+  }
+  document.querySelectorAll("details.map-section").forEach(function (section) {
+    var name = section.getAttribute("data-section");
+    if (folded().indexOf(name) >= 0) { section.open = false; }
+    section.addEventListener("toggle", function () {
+      var names = folded().filter(function (n) { return n !== name; });
+      if (!section.open) { names.push(name); }
+      try {
+        window.localStorage.setItem(FOLDED, JSON.stringify(names));
+      } catch (e) { /* storage refused (private window): the fold is not remembered */ }
+    });
+  });
+  // a folded section still says that it hides layers or that filters differ from the default
+  function sectionNotes() {
+    [["map-layers", "layers-note", T.layers_hidden],
+     ["map-filters", "filters-note", T.filters_changed]].forEach(function (part) {
+      var changed = 0;
+      document.querySelectorAll("#" + part[0] + " input").forEach(function (input) {
+        if (input.checked !== input.defaultChecked) { changed += 1; }
+      });
+      $(part[1]).textContent = changed ? fmt(part[2], { count: changed }) : "";
+    });
+  }
+  sectionNotes();
 
   /* --- the asset card ----------------------------------------------------------------- */
   function facts(rows) {
@@ -240,8 +292,9 @@
   function showCard(id) {
     var card = $("asset-card");
     var body = $("card-body");
-    Promise.all([api("/assets/" + id), api("/assets/" + id + "/history"),
-                 api("/assets/" + id + "/maintenance")]).then(function (answers) {
+    var only = { signal: latest("card") };
+    Promise.all([api("/assets/" + id, only), api("/assets/" + id + "/history", only),
+                 api("/assets/" + id + "/maintenance", only)]).then(function (answers) {
       var asset = answers[0], history = answers[1], records = answers[2];
       var info = typeInfo[asset.type] || { label: asset.type };
       $("card-title").textContent = asset.code + (asset.name ? " · " + asset.name : "");
@@ -458,7 +511,8 @@
     var body = questionFilter(true);
     body.limit = question.nearest ? question.nearest.count : MAX_SELECTION;
     $("download").replaceChildren();
-    api("/spatial/search", { method: "POST", body: body }).then(function (answer) {
+    var signal = latest("question");
+    api("/spatial/search", { method: "POST", body: body, signal: signal }).then(function (answer) {
       selection = answer.items;
       $("selection-title").textContent = question.title;
       $("selection-count").textContent = fmt(T.listed, { count: selection.length }) +
@@ -515,6 +569,7 @@
     }).catch(failed);
   }
   $("clear-selection").addEventListener("click", function () {
+    cancel("question");
     answered.clearLayers();
     drawn.clearLayers();
     drawing = null;
@@ -535,7 +590,8 @@
     var body = questionFilter(false);
     body.group_by = ["district", "type"];
     say(T.loading);
-    api("/spatial/stats", { method: "POST", body: body }).then(function (answer) {
+    var signal = latest("stats");
+    api("/spatial/stats", { method: "POST", body: body, signal: signal }).then(function (answer) {
       var rows = $("stats-rows");
       rows.replaceChildren();
       answer.groups.forEach(function (g) {
@@ -616,7 +672,8 @@
     var list = $("map-search-results");
     list.replaceChildren();
     if (!q) { return; }
-    api("/spatial/search", { method: "POST", body: { q: q, limit: 20 } }).then(function (answer) {
+    var ask = { method: "POST", body: { q: q, limit: 20 }, signal: latest("search") };
+    api("/spatial/search", ask).then(function (answer) {
       if (!answer.items.length) { list.appendChild(el("li", T.no_results)); return; }
       answer.items.forEach(function (item) { list.appendChild(assetButton(item)); });
       if (answer.items.length === 1) { showCard(answer.items[0].id); }
