@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from babel.numbers import format_decimal
@@ -436,6 +437,33 @@ async def test_html_views_read_in_the_page_language(anon):
     assert feature["links"][0]["title"] == "this page"
     assert feature["features"][0]["properties"]["status"] in ("active", "planned", "defective",
                                                               "out_of_service")
+
+
+async def test_html_items_page_through_in_html(anon):
+    """Reading the items as HTML, "Next page" and "Previous page" stay in HTML (the
+    document's own paging links ask for JSON) with the same filter and limit, and the HTML
+    pages hold what the JSON pages hold."""
+    url = B + "/collections/street_light/items?limit=3&status=active"
+    first = (await anon.get(url)).json()
+    second = (await anon.get(rels(first)["next"])).json()
+
+    def pager(html: str, rel: str) -> str | None:
+        label = {"next": "Nächste Seite", "prev": "Vorige Seite"}[rel]
+        found = re.search(rf'href="([^"]+)" rel="{rel}">{label}</a>', html)
+        return found and found[1].replace("&amp;", "&")
+
+    html = (await anon.get(url + "&f=html", headers={"Accept-Language": "de"})).text
+    assert pager(html, "prev") is None
+    for expected in (first, second):
+        assert all(f"<code>{f['id']}</code>" in html for f in expected["features"])
+        query = parse_qs(urlsplit(pager(html, "next")).query)
+        assert query["f"] == ["html"] and query["limit"] == ["3"]
+        assert query["status"] == ["active"]
+        assert query["after"] == [expected["features"][-1]["id"]]
+        previous, html = html, (await anon.get(pager(html, "next"))).text
+    back = (await anon.get(pager(previous, "prev"))).text  # from the second page to the first
+    assert parse_qs(urlsplit(pager(previous, "prev")).query)["f"] == ["html"]
+    assert all(f"<code>{f['id']}</code>" in back for f in first["features"])
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
@@ -88,9 +89,20 @@ def items(request: Request, doc: dict, collection_title: str) -> HTMLResponse:
     rows = [{"id": f.get("id"), "href": _item_href(request, f.get("id")),
              **{k: _shown(k, f["properties"].get(k), _) for k in _SHOWN}}
             for f in doc["features"]]
+    by_rel = {link["rel"]: link["href"] for link in doc["links"]}
     return _page(request, {"title": collection_title, "features": rows,
                            "doc_links": doc["links"],
-                           "returned": doc.get("numberReturned", len(rows))})
+                           "returned": doc.get("numberReturned", len(rows)),
+                           "pages": {rel: _as_html(by_rel[rel])
+                                     for rel in ("prev", "next") if rel in by_rel}})
+
+
+def _as_html(href: str) -> str:
+    """The same page as HTML: the document's paging links ask for JSON (``f=json``), where a
+    reader paging through the HTML view would otherwise land."""
+    parts = urlsplit(href)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "f"]
+    return urlunsplit(parts._replace(query=urlencode([*query, ("f", "html")])))
 
 
 def _shown(key: str, value: Any, _: Callable[[str], str]) -> Any:
