@@ -32,7 +32,7 @@ EVIL = "<img src=x onerror=alert(1)>"
 EVIL_ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
 # values of the demo that are not public: meter numbers, internal attributes, notes
 SECRETS = ("meter_number", "admin_contact", "it@musterdorf.example", "device_eui", "app_key",
-           "DGUV V3", "Gehäuse gereinigt", "(electricity)")
+           "DGUV V3", "Gehäuse gereinigt", "(Strom)")
 
 
 def _hotspots(n: int, name=lambda i: f"WLAN {i}", **attrs) -> data.Layer:
@@ -189,8 +189,10 @@ def test_downloads_carry_licence_and_date_and_defuse_formulas():
     assert rows[1]["ssid"] == "Freifunk" and rows[1]["lat"] == "49.9"
 
 
-def test_the_schedule_waits_for_quiet_and_rebuilds_daily(settings):
-    s = settings.model_copy(update={"maps": MapsSettings(quiet_seconds=60, rebuild_hours=24)})
+def test_the_schedule_waits_for_quiet_and_rebuilds_daily(settings, tmp_path):
+    # its own maps folder: a build that `make run` left in ./maps would count as made already
+    s = settings.model_copy(update={"maps": MapsSettings(dir=tmp_path, quiet_seconds=60,
+                                                         rebuild_hours=24)})
     sch = MapScheduler(s)
     assert sch.due("demo", "a", 0)  # never built
     sch.done("demo", "a", 0)
