@@ -121,6 +121,11 @@ def _street_lights(b: _Builder, lights) -> dict[str, list[dict]]:
     return by_street
 
 
+#: the meters' names say their medium in the demo municipality's language (the attribute
+#: ``medium`` keeps the schema's code)
+MEDIUM_NAMES = {"electricity": "Strom", "water": "Wasser", "heat": "Wärme"}
+
+
 def _meters(b: _Builder, buildings) -> int:
     count = 0
     for _, bd in buildings.iterrows():
@@ -130,7 +135,8 @@ def _meters(b: _Builder, buildings) -> int:
             smart = medium == "electricity" and b.rng.random() < 0.4
             unit = {"electricity": "kWh", "water": "m3", "heat": "MWh"}[medium]
             meter = b.asset(
-                "meter", "MTR", bd.geometry, name=f"{bd['name']} ({medium})", public=False,
+                "meter", "MTR", bd.geometry, name=f"{bd['name']} ({MEDIUM_NAMES[medium]})",
+                public=False,
                 attributes={"medium": medium, "meter_number": f"1{b.rng.randint(10**8, 10**9 - 1)}",
                             "smart": smart, "reading_interval": "15min" if smart else "monthly",
                             "building": f"{bd['name']}, {bd['street']}", "unit": unit},
