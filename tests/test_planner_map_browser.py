@@ -270,6 +270,54 @@ async def test_planner_asks_spatial_questions_and_reads_statistics(page, context
     watch.check()
 
 
+async def test_export_and_labels_without_a_question_take_what_the_map_shows(  # noqa: F811
+        page, context, server, engine, tmp_path):  # noqa: F811
+    """No area needs drawing to export a layer: without a question, the export and the label
+    sheet take the whole municipality with the layers and filters chosen (here: only the
+    WLAN hotspots), as the statistics do, and the panel says so."""
+    watch = Watch(page, server)
+    before = await tag_count(engine)
+    await log_in(page, "planner", next_url=MAP)
+    await shown(page)
+    await expect(page.locator("#export-scope")).to_have_text(
+        "Die ganze Gemeinde, mit den gewählten Ebenen und Filtern.")
+    for box in await page.locator("#map-layers input").all():
+        if await box.get_attribute("value") != "wlan_hotspot":
+            await box.uncheck()
+    statuses = await page.locator("#map-filters input[name='status']:checked").evaluate_all(
+        "inputs => inputs.map(i => i.value)")
+    wanted = sorted(i["code"] for i in (await _api(context, "/spatial/search", {
+        "types": ["wlan_hotspot"], "statuses": statuses, "limit": 10000}))["items"])
+    assert len(wanted) > 5
+    await expect(page.locator("#map-status")).to_have_text(f"Objekte auf der Karte: {len(wanted)}")
+
+    await page.locator("#export-format").select_option("geojson")
+    await page.locator("#export-crs").fill("4326")
+    async with page.expect_download() as download_info:
+        await page.get_by_role("button", name="Exportieren").click()
+    path = tmp_path / (await download_info.value).suggested_filename
+    await (await download_info.value).save_as(path)
+    exported = json.loads(path.read_text(encoding="utf-8"))
+    assert sorted(f["properties"]["code"] for f in exported["features"]) == wanted
+
+    async with page.expect_download() as label_info:
+        await page.get_by_role("button", name="Etiketten drucken").click()
+    assert (await (await label_info.value).path()).read_bytes().startswith(b"%PDF")
+    await expect(page.locator("#map-status")).to_contain_text(f"Etiketten: {len(wanted)}")
+    assert await tag_count(engine) == before  # every hotspot has its label already
+
+    # a question narrows both again, and clearing it widens them back
+    await page.locator("#question-kind").select_option("district")
+    district = await page.locator("#question-district option").first.text_content()
+    await page.get_by_role("button", name="Abfragen").click()
+    await expect(page.locator("#export-scope")).to_have_text(
+        f"Objekte in {district}, mit den gewählten Ebenen und Filtern.")
+    await page.get_by_role("button", name="Abfrage zurücksetzen").click()
+    await expect(page.locator("#export-scope")).to_have_text(
+        "Die ganze Gemeinde, mit den gewählten Ebenen und Filtern.")
+    watch.check()
+
+
 def german(value: float, digits: int) -> str:
     """A number as the page writes it in German (toLocaleString, at most ``digits``)."""
     text = f"{round(value, digits):,.{digits}f}"

@@ -28,6 +28,7 @@ from gisapp.pages.errors import page_router
 from gisapp.pages.templating import N_, gettext, page_language, render
 from gisapp.security_headers import CSP_HEADER, content_security_policy
 from gisapp.static import vendor_url
+from gisapp.tags.printing import MAX_ASSETS as MAX_LABEL_ASSETS
 
 router = page_router()
 
@@ -66,6 +67,9 @@ def _script_texts(request: Request) -> dict[str, str]:
         "decommission": _("decommissioned"), "export_done": _("Export ready: %(name)s"),
         "labels_done": _("Label sheet ready (labels: %(count)s)"),
         "draw_first": _("Draw an area first."), "by": _("by %(who)s"),
+        "no_labels": _("No assets to print labels for."),
+        "too_many_labels": _("%(count)s assets: at most %(max)s labels can be printed at "
+                             "once. Choose fewer layers, a filter or an area."),
         "draw_polygon": _("Draw an area"), "draw_rectangle": _("Draw a rectangle"),
         "finish": _("Finish"), "cancel": _("Cancel"), "delete_last": _("Delete last point"),
         "click_start": _("Click to start drawing the area."),
@@ -156,6 +160,7 @@ async def planner_map(request: Request, session: SessionDep,
                    "max_zoom": geo.tile_max_zoom} if geo.tile_url else None),
         "text": _script_texts(request),
         "attribute_names": attribute_names, "choice_names": choice_names,
+        "max_labels": MAX_LABEL_ASSETS,
     }
     root = request.app.state.vendor_dir
     vendor = {kind: [vendor_url(root, name, path) for name, path in files]

@@ -29,7 +29,7 @@ class LabelRequest(BaseModel):
     street: str | None = Field(default=None, description="Assets within 30 m of this street")
     untagged: bool = Field(default=False, description="Only assets without a label yet")
     area: dict[str, Any] | None = Field(default=None, description="GeoJSON Polygon, lon/lat")
-    asset_ids: list[uuid.UUID] = Field(default_factory=list, max_length=2000)
+    asset_ids: list[uuid.UUID] = Field(default_factory=list, max_length=printing.MAX_ASSETS)
     blank: int = Field(default=0, ge=0, le=2000, description="Blank pre-numbered labels")
     skip: int = Field(default=0, ge=0, le=100,
                       description="Places already used on the first sheet (a partly used sheet)")

@@ -37,6 +37,10 @@ def _(message: str) -> str:
 FOOTER = _("Report damage? Scan the code")
 
 
+#: assets named by id in one request (the planner map's selection and "print all shown")
+MAX_ASSETS = 2000
+
+
 @dataclass
 class Batch:
     """What to print. Empty filters with no ids and no blanks select nothing."""

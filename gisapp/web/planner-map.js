@@ -15,7 +15,8 @@
   var lang = document.documentElement.lang || "de";
   var typeInfo = {};
   config.types.forEach(function (t) { typeInfo[t.code] = t; });
-  var MAX_SELECTION = 2000;  // what one label sheet request takes
+  var MAX_LABELS = config.max_labels;  // assets one label sheet request may name
+  var MAX_SELECTION = MAX_LABELS;
 
   function fmt(message, values) {
     return message.replace(/%\((\w+)\)s/g, function (_, key) { return String(values[key]); });
@@ -510,7 +511,7 @@
   function runSelection() {
     var body = questionFilter(true);
     body.limit = question.nearest ? question.nearest.count : MAX_SELECTION;
-    $("download").replaceChildren();
+    scope();
     var signal = latest("question");
     api("/spatial/search", { method: "POST", body: body, signal: signal }).then(function (answer) {
       selection = answer.items;
@@ -576,6 +577,7 @@
     question = null;
     selection = [];
     $("map-selection").hidden = true;
+    scope();
   });
 
   function cell(row, text, numeric) {
@@ -610,8 +612,7 @@
       cell(total, answer.total.power_w === null ? "–" : kilo(answer.total.power_w / 1000, 1), true);
       cell(total, kilo(answer.total.annual_kwh, 0), true);
       $("stats-total").replaceChildren(total);
-      $("stats-scope").textContent = question ?
-        fmt(T.stats_question, { question: question.title }) : T.stats_all;
+      $("stats-scope").textContent = scopeText();
       $("stats-energy").textContent = fmt(T.stats_energy, {
         hours: kilo(answer.energy.burning_hours_per_year, 0),
         factor: kilo(answer.energy.dimming_factor, 2) });
@@ -635,11 +636,20 @@
       say(message(name, response));
     });
   }
+  /* Export and labels take what the question answered, or else the whole municipality
+     with the layers and filters chosen (what the map shows), as the statistics do. */
+  function scopeText() {
+    return question ? fmt(T.stats_question, { question: question.title }) : T.stats_all;
+  }
+  function scope() {
+    var where = $("export-scope");
+    if (where) { where.textContent = scopeText(); }
+    if ($("download")) { $("download").replaceChildren(); }
+  }
   var exportForm = $("export-form");
   if (exportForm) {
     exportForm.addEventListener("submit", function (event) {
       event.preventDefault();
-      if (!question) { say(T.draw_first); return; }
       var body = questionFilter(false);
       body.format = $("export-format").value;
       body.output_crs = $("export-crs").value.trim() || String(config.working_crs);
@@ -653,10 +663,15 @@
   var printButton = $("print-labels");
   if (printButton) {
     printButton.addEventListener("click", function () {
-      if (!selection.length) { say(T.draw_first); return; }
+      var ids = question ? selection.map(function (i) { return i.id; }) : Object.keys(markers);
+      if (!ids.length) { say(T.no_labels); return; }
+      if (ids.length > MAX_LABELS) {
+        say(fmt(T.too_many_labels, { count: kilo(ids.length, 0), max: kilo(MAX_LABELS, 0) }));
+        return;
+      }
       say(T.loading);
       api("/labels", { method: "POST", raw: true, accept: "application/pdf",
-                       body: { asset_ids: selection.map(function (i) { return i.id; }) } })
+                       body: { asset_ids: ids } })
         .then(function (response) {
           return download(response, function (_, r) {
             return fmt(T.labels_done, { count: r.headers.get("X-Label-Count") || "?" });
