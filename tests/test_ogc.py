@@ -429,6 +429,10 @@ async def test_html_views_read_in_the_page_language(anon):
     assert "<h1>Straßenleuchte</h1>" in r.text and ">in Betrieb<" in r.text
     assert ">nächste Seite</a>" in r.text and ">die Sammlung</a>" in r.text
     assert ">active<" not in r.text and "this page" not in r.text
+    collection = await anon.get(B + "/collections/street_light?f=html",
+                                headers={"Accept-Language": "de"})
+    assert ">Schema eines Objekts (GeoJSON)</a>" in collection.text
+    assert ">Objekte (HTML)</a>" in collection.text and "Schema of a" not in collection.text
     landing = await anon.get(B + "?f=html", headers={"Accept-Language": "fr"})
     assert "Inventaire des infrastructures de Musterdorf" in landing.text
     assert ">Classes de conformité</a>" in landing.text

@@ -33,7 +33,10 @@ _WITH_FORMAT = re.compile(r"^(?P<title>.+) \((?P<format>JSON|HTML|GeoJSON)\)$")
 
 
 def _title(text: str, _: Callable[[str], str]) -> str:
-    """A link title in the page's language; the format in brackets stays as it is."""
+    """A link title in the page's language; the format in brackets stays as it is. A title
+    translated as a whole ("Schema of a feature (GeoJSON)") is taken as it is."""
+    if (whole := _(text)) != text:
+        return whole
     match = _WITH_FORMAT.match(text)
     return f"{_(match['title'])} ({match['format']})" if match else _(text)
 
