@@ -451,6 +451,29 @@ async def test_a_late_answer_is_not_drawn_and_layers_and_filters_fold(page, cont
     watch.check()
 
 
+async def test_on_a_narrow_screen_layers_and_filters_start_folded(browser, server):  # noqa: F811
+    """On a tablet in portrait the map sits below the panel: until the reader chooses,
+    layers and filters start folded (so the map is near), and that default is not kept as
+    a choice; unfolding one is."""
+    ctx = await browser.new_context(base_url=server, locale="de-DE",
+                                    viewport={"width": 768, "height": 1024})
+    page = await ctx.new_page()
+    watch = Watch(page, server)
+    await log_in(page, "planner", next_url=MAP)
+    await shown(page)
+    await expect(page.locator("details.map-section[open]")).to_have_count(0)
+    assert await page.evaluate("localStorage.getItem('gisapp.planner-map.folded')") is None
+    await page.locator("details[data-section='layers'] > summary").click()
+    await expect(page.locator("details.map-section[open]")).to_have_count(1)
+    assert await page.evaluate(
+        "JSON.parse(localStorage.getItem('gisapp.planner-map.folded'))") == ["filters"]
+    await page.reload()
+    await shown(page)
+    await expect(page.locator("details[data-section='layers']")).to_have_attribute("open", "")
+    watch.check()
+    await ctx.close()
+
+
 async def test_crew_sees_the_map_read_only(page, server):  # noqa: F811
     watch = Watch(page, server)
     await log_in(page, "crew", next_url=MAP)

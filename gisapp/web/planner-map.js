@@ -233,15 +233,22 @@
   });
 
   /* --- layers and filters fold away; the browser remembers which ones are folded ------- */
+  // Until the reader chooses, a narrow screen (the map below the panel) starts folded.
   var FOLDED = "gisapp.planner-map.folded";
+  var NARROW = window.matchMedia("(max-width: 52rem)").matches;
   function folded() {
-    try { return JSON.parse(window.localStorage.getItem(FOLDED) || "[]"); } catch (e) { return []; }
+    try {
+      var kept = window.localStorage.getItem(FOLDED);
+      return kept === null && NARROW ? ["layers", "filters"] : JSON.parse(kept || "[]");
+    } catch (e) { return []; }
   }
   document.querySelectorAll("details.map-section").forEach(function (section) {
     var name = section.getAttribute("data-section");
     if (folded().indexOf(name) >= 0) { section.open = false; }
     section.addEventListener("toggle", function () {
-      var names = folded().filter(function (n) { return n !== name; });
+      var was = folded();
+      if (section.open === (was.indexOf(name) < 0)) { return; }  // as kept (or the default)
+      var names = was.filter(function (n) { return n !== name; });
       if (!section.open) { names.push(name); }
       try {
         window.localStorage.setItem(FOLDED, JSON.stringify(names));
