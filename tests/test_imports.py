@@ -12,6 +12,7 @@ import shapely
 from pyproj import Transformer
 from sqlalchemy import text
 
+from gisapp.imports.mapping import comparable, guess_attributes
 from gisapp.imports.writer import ascending_ids
 from gisapp.pages.imports import sheet_cell
 from tests.imports_helpers import add_municipality, commit, upload
@@ -225,6 +226,41 @@ async def test_german_csv_with_bom_semicolons_decimal_commas_and_crlf(client, co
         " WHERE external_id = 'CSV-2'"))).one()
     assert row.name == "Leuchte 2" and row.attributes == {"power_w": 32.5}
     assert (row.lon, row.lat) == pytest.approx(SPOTS[1], abs=1e-7)
+
+
+async def test_columns_named_like_an_attribute_in_any_language_are_mapped(client, connection):
+    """No mapping given: the columns of a spreadsheet written by hand fill the attributes
+    whose names they carry, in German, English or French, however spelt ("Leistung W",
+    "MASTHOEHE_M", "Type de lampe"); a column that matches nothing stays unmapped."""
+    lines = ["id;Bezeichnung;Rechtswert;Hochwert;Leistung W;MASTHOEHE_M;Type de lampe;Bemerkung"]
+    for i, (lon, lat) in enumerate(SPOTS, 1):
+        x, y = TO_25832.transform(lon, lat)
+        lines.append(f"HAND-{i};Leuchte {i};{x:.2f};{y:.2f}".replace(".", ",")
+                     + f";{30 + i};6,5;LED;neu")
+    r = await upload(client, "demo", "hand.csv", ("\ufeff" + "\n".join(lines)).encode(),
+                     type="street_light", crs="25832")
+    assert r.status_code == 201, r.text
+    report = r.json()["report"]
+    assert report["mapping_used"]["attributes"] == {"power_w": "Leistung W",
+                                                    "pole_height_m": "MASTHOEHE_M",
+                                                    "lamp_technology": "Type de lampe"}
+    assert (await commit(client, "demo", r.json()["id"])).status_code == 200
+    row = (await connection.execute(text(
+        "SELECT attributes FROM asset WHERE external_id = 'HAND-2'"))).one()
+    assert row.attributes == {"power_w": 32, "pole_height_m": 6.5, "lamp_technology": "LED"}
+
+
+def test_column_names_are_compared_without_case_spaces_brackets_or_umlauts():
+    props = {"power_w": {}, "pole_height_m": {}, "circuit": {"title": "Stromkreis"},
+             "a": {"title": "Same"}, "b": {"title": "same"}}
+    names = [{"power_w": "Leistung (W)", "pole_height_m": "Masthöhe (m)"}]
+    assert comparable("Masthöhe (m)") == comparable("MASTHOEHE_M") == "masthoehem"
+    assert comparable("Température (°C)") == "temperaturec"
+    guessed = guess_attributes(["Power W", "power_w", "masthöhe m", "STROMKREIS", "SAME"],
+                               props, names)
+    # the exact key wins over a spelling of it; a name two attributes share guesses neither
+    assert guessed == {"power_w": "power_w", "pole_height_m": "masthöhe m",
+                       "circuit": "STROMKREIS"}
 
 
 async def test_geopackage_in_2169_round_trip(connection, make_client, tmp_path):

@@ -2,14 +2,17 @@
 
 Known formats (OSM, the charging register, meshviewer) come with presets
 (:mod:`gisapp.imports.presets`); other files map columns by name: an explicit mapping, or
-the columns whose names are the type's attribute names, ``external_id``/``id`` and
-``name``. Values are coerced to what the type's schema asks (``"36"`` → 36 for a number,
+the columns named like the type's attributes (their key, or their name in any of the
+app's languages: "Leistung W" fills ``power_w``), ``external_id``/``id`` and ``name``. Values are coerced to what the type's schema asks (``"36"`` → 36 for a number,
 ``"ja"`` → true); what still does not fit is reported by the schema check, per row.
 """
 
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -120,8 +123,50 @@ def _guess(columns: list[str], names: tuple[str, ...]) -> str | None:
     return next((lower[n] for n in names if n in lower), None)
 
 
-def generic(table: SourceTable, mapping: FieldMapping, types: dict[str, AssetType]) -> Candidates:
-    """Columns → fields for files without a preset; one asset type for all rows."""
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
+
+
+def comparable(name: str) -> str:
+    """A column's or field's name for comparing: case, accents, spaces, brackets and
+    underscores do not count, umlauts as spelt without them ("Masthöhe (m)", "MASTHOEHE_M"
+    and "masthoehe m" are the same)."""
+    text = unicodedata.normalize("NFC", name).casefold().translate(_UMLAUTS)
+    text = unicodedata.normalize("NFKD", text)
+    return re.sub(r"[^0-9a-z]", "", "".join(c for c in text if not unicodedata.combining(c)))
+
+
+def guess_attributes(columns: list[str], props: Mapping[str, Any],
+                     names: Iterable[Mapping[str, str]] = ()) -> dict[str, str]:
+    """Attribute → column for the columns named like an attribute: its key first, else its
+    schema title or its name in one of ``names`` (the field app's catalogues, one per
+    language). A name that two attributes share guesses neither; each column fills one."""
+    spelled: dict[str, set[str]] = {}
+    for key, spec in props.items():
+        title = spec.get("title") if isinstance(spec, dict) else None
+        for alias in (title, *(catalogue.get(key) for catalogue in names)):
+            if alias:
+                spelled.setdefault(comparable(str(alias)), set()).add(key)
+    by_key = {comparable(key): key for key in props}
+    out: dict[str, str] = {}
+    for column in columns:  # exact keys first (as before), then the names
+        if (key := next((p for p in props if p.lower() == column.lower()), None)):
+            out.setdefault(key, column)
+    taken = set(out.values())
+    for column in columns:
+        if column in taken:
+            continue
+        found = spelled.get(comparable(column), set()) | (
+            {by_key[comparable(column)]} if comparable(column) in by_key else set())
+        if len(found) == 1 and (key := found.pop()) not in out:
+            out[key] = column
+            taken.add(column)
+    return out
+
+
+def generic(table: SourceTable, mapping: FieldMapping, types: dict[str, AssetType],
+            labels: Iterable[Mapping[str, str]] = ()) -> Candidates:
+    """Columns → fields for files without a preset; one asset type for all rows. ``labels``:
+    the attributes' names in the app's languages, for guessing the columns."""
     if not mapping.type:
         raise UploadRejected(Message(N_("choose the asset type of the rows (type)")), field="type")
     asset_type = types.get(mapping.type)
@@ -139,8 +184,9 @@ def generic(table: SourceTable, mapping: FieldMapping, types: dict[str, AssetTyp
                else _guess(names, EXTERNAL_ID_NAMES)) or None
     name_col = (mapping.name if mapping.name is not None else _guess(names, NAME_NAMES)) or None
     props = asset_type.attribute_schema.get("properties", {})
-    attr_map = mapping.attributes if mapping.attributes is not None else {
-        p: c for c in names for p in props if c.lower() == p.lower()}
+    attr_map = (mapping.attributes if mapping.attributes is not None
+                else guess_attributes([c for c in names if c not in table.coordinates], props,
+                                      labels))
     for attr, col in attr_map.items():
         if col not in table.columns:
             raise UploadRejected(Message(N_("no column %(name)s in the file"), name=repr(col)),

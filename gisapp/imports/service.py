@@ -20,7 +20,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gisapp import geo
+from gisapp.asset_types.attribute_labels import attribute_labels
 from gisapp.errors import Conflict, InvalidInput, NotFound
+from gisapp.i18n import LANGUAGES
 from gisapp.imports import checks, readers, tables, writer
 from gisapp.imports.mapping import FieldMapping, generic
 from gisapp.imports.presets import PRESETS
@@ -101,7 +103,9 @@ async def check_file(session: AsyncSession, muni: MunicipalityRef, path: Path,
     srid = _srid(table, mapping)
     await geo.ensure_in_postgis(session, srid, field="mapping.crs")
     preset = PRESETS.get(table.kind)
-    candidates = (preset or generic)(table, mapping, types)
+    candidates = (preset(table, mapping, types) if preset else
+                  generic(table, mapping, types,
+                          [attribute_labels(settings, language).names for language in LANGUAGES]))
     plan = await checks.check(session, candidates, srid, types, table.broken, muni,
                               settings.geo.boundary_tolerance_m)
     return Checked(format=fmt, table=table, plan=plan, types=types, srid=srid)
