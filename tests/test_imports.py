@@ -382,6 +382,13 @@ async def test_planner_page_upload_report_commit(make_client, count):
         page = await planner.get("/m/demo/imports?lang=fr")
         assert page.status_code == 200 and "Vérifier le fichier" in page.text
         assert (await crew.get("/m/demo/imports")).status_code == 403
+        # the layer and the JSON mapping are folded away, and unfold when one of them is wrong
+        assert '<details class="more-options">' in page.text
+        wrong = await planner.post("/m/demo/imports", data={"type": "street_light",
+                                                           "mapping": "{not json"},
+                                   files={"file": ("k.geojson", geojson_25832(LIGHTS))})
+        assert wrong.status_code == 422 and '<details class="more-options" open>' in wrong.text
+        assert 'value="{not json"' in wrong.text
         before = await count("asset")
         bad = [LIGHTS[0], {**LIGHTS[1], "power_w": "viel"}]
         r = await planner.post("/m/demo/imports", data={"type": "street_light"},
