@@ -12,8 +12,10 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+import geopandas as gpd
 import pyogrio
 import pytest
+import shapely
 from pyproj import Transformer
 from shapely.geometry import Point, Polygon, mapping
 
@@ -25,7 +27,8 @@ from .test_spatial import demo_assets, districts, listed
 EXPORT = "/api/v1/municipalities/demo/export"
 ROOT = Path(__file__).resolve().parent.parent
 CM = 0.01
-SUFFIX = {"gpkg": ".gpkg", "shp": ".zip", "geojson": ".geojson", "csv": ".csv"}
+SUFFIX = {"gpkg": ".gpkg", "shp": ".zip", "geojson": ".geojson", "csv": ".csv", "xlsx": ".xlsx"}
+FORMATS = list(SUFFIX)
 
 
 def save(response, folder: Path, fmt: str) -> Path:
@@ -42,6 +45,14 @@ def read_layers(path: Path, fmt: str) -> dict:
             names = [n[:-4] for n in zf.namelist() if n.endswith(".shp")]
         return {n: pyogrio.read_dataframe(f"/vsizip/{path}/{n}.shp") for n in names}
     layers = [name for name, _ in pyogrio.list_layers(path)]
+    if fmt == "xlsx":  # sheets: the geometry as WKT, points also as x and y
+        sheets = {n: pyogrio.read_dataframe(path, layer=n) for n in layers}
+        for sheet in sheets.values():
+            points = sheet["WKT"].str.startswith("POINT")
+            assert sheet["x"].notna().eq(points).all() and sheet["y"].notna().eq(points).all()
+        return {n: gpd.GeoDataFrame(sheet.drop(columns=["WKT", "x", "y"]),
+                                    geometry=shapely.from_wkt(sheet["WKT"]))
+                for n, sheet in sheets.items()}
     return {n: pyogrio.read_dataframe(path, layer=n) for n in layers}
 
 
@@ -55,7 +66,7 @@ def _export_dirs() -> set[str]:
 
 
 @pytest.mark.parametrize("srid", [25832, 2169])
-@pytest.mark.parametrize("fmt", ["gpkg", "shp", "geojson", "csv"])
+@pytest.mark.parametrize("fmt", FORMATS)
 async def test_round_trip_with_internal_fields_for_planners(make_client, connection, tmp_path,
                                                              fmt, srid):
     assets = {a["code"]: a for a in listed(await demo_assets(connection))
@@ -69,13 +80,13 @@ async def test_round_trip_with_internal_fields_for_planners(make_client, connect
     assert r.headers["x-asset-count"] == str(len(assets))
     assert f"epsg{srid}" in r.headers["content-disposition"]
     layers = read_layers(path, fmt)
-    if fmt in ("gpkg", "shp"):
+    if fmt in ("gpkg", "shp", "xlsx"):
         assert sorted(layers) == ["meter", "street_light"]
     rows = [row for layer in layers.values() for _, row in layer.iterrows()]
     assert sorted(row["code"] for row in rows) == sorted(assets)
     to_out = Transformer.from_crs(4326, srid, always_xy=True)
     for layer in layers.values():
-        if fmt != "csv":
+        if fmt not in ("csv", "xlsx"):
             assert layer.crs.to_epsg() == srid
         for _, row in layer.iterrows():
             a = assets[row["code"]]
@@ -90,7 +101,7 @@ async def test_round_trip_with_internal_fields_for_planners(make_client, connect
     assert {"version", "overdue", "created_by"} <= set(rows[0].index)
 
 
-@pytest.mark.parametrize("fmt", ["gpkg", "shp", "geojson", "csv"])
+@pytest.mark.parametrize("fmt", FORMATS)
 async def test_public_field_set_has_no_internal_fields(make_client, connection, tmp_path, fmt):
     public = [a for a in await demo_assets(connection)
               if a["is_public"] and a["status"] in ("active", "defective", "out_of_service")]
@@ -208,8 +219,29 @@ def test_short_names_are_unique_and_short():
     assert all(s.isascii() for s in short.values())
 
 
+async def test_a_workbook_holds_texts_as_text_cells_never_formulas(make_client, tmp_path):
+    """A name like "=HYPERLINK(…)" typed into the inventory reaches the spreadsheet as the
+    text it is; numbers stay numbers (no decimal comma or separator to guess)."""
+    hostile = '=HYPERLINK("http://evil.example","klick")'
+    async with make_client("planner") as planner:
+        r = await planner.post("/api/v1/municipalities/demo/assets", json={
+            "type": "street_light", "name": hostile, "attributes": {"power_w": 12.5},
+            "geometry": {"type": "Point", "coordinates": [7.283, 49.929]}})
+        assert r.status_code == 201, r.text
+        r = await planner.post(EXPORT, json={"format": "xlsx", "ids": [r.json()["id"]]})
+    path = save(r, tmp_path, "xlsx")
+    assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
+    with zipfile.ZipFile(path) as zf:
+        sheet = zf.read("xl/worksheets/sheet1.xml").decode()
+        strings = zf.read("xl/sharedStrings.xml").decode()
+    assert "<f>" not in sheet and "<f " not in sheet
+    assert "=HYPERLINK(&quot;http://evil.example&quot;,&quot;klick&quot;)" in strings
+    row = read_layers(path, "xlsx")["street_light"].iloc[0]
+    assert row["name"] == hostile and row["power_w"] == 12.5
+
+
 @pytest.mark.parametrize(("body", "field", "status"), [
-    ({"format": "xlsx"}, "format", 422),
+    ({"format": "xls"}, "format", 422),
     ({"output_crs": "EPSG:4978"}, "output_crs", 400),
     ({"output_crs": "nonsense"}, "output_crs", 400),
     ({"fields": "everything"}, "fields", 422),

@@ -24,7 +24,7 @@ def export_command(
     output: Annotated[Path, typer.Option("--output", "-o", help=N_("File to write"))],
     municipality: Annotated[str, MunicipalityOption] = "demo",
     format: Annotated[str, typer.Option(
-        "--format", "-f", help=N_("gpkg, shp (zip), geojson or csv"))] = "gpkg",
+        "--format", "-f", help=N_("gpkg, shp (zip), geojson, csv or xlsx (Excel)"))] = "gpkg",
     crs: Annotated[Optional[str], typer.Option(help=N_(
         "EPSG code of the output, e.g. 25832 or 2169; default the working CRS"))] = None,
     type_: Annotated[Optional[list[str]], typer.Option("--type", help=N_("Asset type(s)"))] = None,

@@ -17,11 +17,11 @@ from gisapp.assets.schemas import Status
 from gisapp.dependencies import Permission, SessionDep
 from gisapp.exports import service
 from gisapp.exports.schemas import ExportFormat, ExportRequest, FieldSet
+from gisapp.exports.writers import WRITERS
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}", tags=["exports"])
 
-_FILE = {200: {"content": {"application/geopackage+sqlite3": {}, "application/zip": {},
-                           "application/geo+json": {}, "text/csv": {}},
+_FILE = {200: {"content": {w.media_type.split(";")[0]: {} for w in WRITERS.values()},
                "description": "The file; X-Asset-Count says how many assets it holds"}}
 
 

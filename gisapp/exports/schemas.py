@@ -8,7 +8,7 @@ from pydantic import Field
 
 from gisapp.spatial.schemas import SpatialFilter
 
-ExportFormat = Literal["gpkg", "shp", "geojson", "csv"]
+ExportFormat = Literal["gpkg", "shp", "geojson", "csv", "xlsx"]
 FieldSet = Literal["internal", "public"]
 
 
@@ -17,7 +17,8 @@ class ExportRequest(SpatialFilter):
 
     format: ExportFormat = Field(default="gpkg", description=(
         "gpkg (one layer per type), shp (zip: one shapefile per type, fields.txt with the "
-        "10-character column names), geojson (one collection), csv (WKT geometry column)"))
+        "10-character column names), geojson (one collection), csv (WKT geometry column), "
+        "xlsx (a workbook for spreadsheets: one sheet per type, WKT and, for points, x/y)"))
     output_crs: str | None = Field(default=None, examples=["EPSG:25832", "2169"], description=(
         "EPSG code of the exported coordinates; default the municipality's working CRS. "
         "(`crs` is the CRS of the geometries in the filter.)"))

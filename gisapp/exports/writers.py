@@ -15,6 +15,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+import shapely
 
 from gisapp.exports.shapefile_names import field_map_text, short_names
 
@@ -82,6 +83,24 @@ def _csv(tables: Tables, folder: Path, stem: str) -> Path:
     return path
 
 
+def _xlsx(tables: Tables, folder: Path, stem: str) -> Path:
+    """A workbook for spreadsheet programs, one sheet per asset type named by its code: the
+    geometry as WKT in the first column and, for points, x and y in the export's CRS in the
+    next two. Cells keep their types, so numbers stay numbers in any locale (no separator
+    or decimal comma for Excel to guess, as with CSV), and a text from the inventory is a
+    text cell, never a formula."""
+    path = folder / f"{stem}.xlsx"
+    for layer, table in tables.items():
+        sheet = pd.DataFrame(table.drop(columns="geometry"))
+        shapes = table.geometry.values
+        sheet.insert(0, "WKT", shapely.to_wkt(shapes))
+        if (table.geom_type == "Point").any():
+            sheet.insert(1, "x", shapely.get_x(shapes))  # NaN (an empty cell) if not a point
+            sheet.insert(2, "y", shapely.get_y(shapes))
+        pyogrio.write_dataframe(sheet, path, layer=layer, driver="XLSX", append=path.exists())
+    return path
+
+
 def _mixed(table: gpd.GeoDataFrame) -> bool:
     """Polygons and MultiPolygons (lines …) in one layer: write all as Multi."""
     kinds = set(table.geom_type.dropna())
@@ -93,4 +112,6 @@ WRITERS: dict[str, Writer] = {w.name: w for w in (
     Writer("shp", "zip", "application/zip", _shp),
     Writer("geojson", "geojson", "application/geo+json", _geojson),
     Writer("csv", "csv", "text/csv; charset=utf-8", _csv),
+    Writer("xlsx", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+           _xlsx),
 )}

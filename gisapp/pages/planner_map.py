@@ -47,7 +47,8 @@ KIND_LABELS = {"inspection": N_("inspection"), "repair": N_("repair"),
 RESULT_LABELS = {"ok": N_("OK"), "fixed": N_("fixed"), "defect_found": N_("defect found"),
                  "not_possible": N_("not possible")}
 EXPORT_FORMATS = {"gpkg": N_("GeoPackage"), "shp": N_("Shapefile (zip)"),
-                  "geojson": N_("GeoJSON"), "csv": N_("CSV")}
+                  "geojson": N_("GeoJSON"), "csv": N_("CSV"),
+                  "xlsx": N_("Excel workbook (XLSX)")}
 
 
 def _script_texts(request: Request) -> dict[str, str]:
