@@ -441,6 +441,8 @@ async def test_a_late_answer_is_not_drawn_and_layers_and_filters_fold(page, cont
     for section in ("layers", "filters"):
         await page.locator(f"details[data-section='{section}'] > summary").click()
     await expect(lights).to_be_hidden()
+    await page.wait_for_function(  # stored by the toggle events, a task after the clicks
+        "JSON.parse(localStorage.getItem('gisapp.planner-map.folded') || '[]').length === 2")
     await page.reload()
     await shown(page)
     await expect(page.locator("details.map-section[open]")).to_have_count(0)
@@ -465,6 +467,8 @@ async def test_on_a_narrow_screen_layers_and_filters_start_folded(browser, serve
     assert await page.evaluate("localStorage.getItem('gisapp.planner-map.folded')") is None
     await page.locator("details[data-section='layers'] > summary").click()
     await expect(page.locator("details.map-section[open]")).to_have_count(1)
+    # the toggle event (which stores the choice) comes a task after the click
+    await page.wait_for_function("localStorage.getItem('gisapp.planner-map.folded') !== null")
     assert await page.evaluate(
         "JSON.parse(localStorage.getItem('gisapp.planner-map.folded'))") == ["filters"]
     await page.reload()

@@ -3,8 +3,9 @@
 Known formats (OSM, the charging register, meshviewer) come with presets
 (:mod:`gisapp.imports.presets`); other files map columns by name: an explicit mapping, or
 the columns named like the type's attributes (their key, or their name in any of the
-app's languages: "Leistung W" fills ``power_w``), ``external_id``/``id`` and ``name``. Values are coerced to what the type's schema asks (``"36"`` → 36 for a number,
-``"ja"`` → true); what still does not fit is reported by the schema check, per row.
+app's languages: "Leistung W" fills ``power_w``), ``external_id``/``id`` and ``name``.
+Values are coerced to what the type's schema asks (``"36"`` → 36 for a number, ``"ja"`` →
+true); what still does not fit is reported by the schema check, per row.
 """
 
 from __future__ import annotations
@@ -140,24 +141,22 @@ def guess_attributes(columns: list[str], props: Mapping[str, Any],
     """Attribute → column for the columns named like an attribute: its key first, else its
     schema title or its name in one of ``names`` (the field app's catalogues, one per
     language). A name that two attributes share guesses neither; each column fills one."""
-    spelled: dict[str, set[str]] = {}
+    exact: dict[str, str] = {}
+    spelled: dict[str, set[str]] = {}  # comparable spelling -> the attributes it names
     for key, spec in props.items():
+        exact.setdefault(key.lower(), key)
         title = spec.get("title") if isinstance(spec, dict) else None
-        for alias in (title, *(catalogue.get(key) for catalogue in names)):
+        for alias in (key, title, *(catalogue.get(key) for catalogue in names)):
             if alias:
                 spelled.setdefault(comparable(str(alias)), set()).add(key)
-    by_key = {comparable(key): key for key in props}
     out: dict[str, str] = {}
     for column in columns:  # exact keys first (as before), then the names
-        if (key := next((p for p in props if p.lower() == column.lower()), None)):
+        if (key := exact.get(column.lower())):
             out.setdefault(key, column)
     taken = set(out.values())
     for column in columns:
-        if column in taken:
-            continue
-        found = spelled.get(comparable(column), set()) | (
-            {by_key[comparable(column)]} if comparable(column) in by_key else set())
-        if len(found) == 1 and (key := found.pop()) not in out:
+        found = spelled.get(comparable(column), set())
+        if column not in taken and len(found) == 1 and (key := next(iter(found))) not in out:
             out[key] = column
             taken.add(column)
     return out

@@ -15,8 +15,7 @@
   var lang = document.documentElement.lang || "de";
   var typeInfo = {};
   config.types.forEach(function (t) { typeInfo[t.code] = t; });
-  var MAX_LABELS = config.max_labels;  // assets one label sheet request may name
-  var MAX_SELECTION = MAX_LABELS;
+  var MAX_SELECTION = config.max_labels;  // a listed answer fits one label sheet request
 
   function fmt(message, values) {
     return message.replace(/%\((\w+)\)s/g, function (_, key) { return String(values[key]); });
@@ -672,8 +671,8 @@
     printButton.addEventListener("click", function () {
       var ids = question ? selection.map(function (i) { return i.id; }) : Object.keys(markers);
       if (!ids.length) { say(T.no_labels); return; }
-      if (ids.length > MAX_LABELS) {
-        say(fmt(T.too_many_labels, { count: kilo(ids.length, 0), max: kilo(MAX_LABELS, 0) }));
+      if (ids.length > MAX_SELECTION) {
+        say(fmt(T.too_many_labels, { count: kilo(ids.length, 0), max: kilo(MAX_SELECTION, 0) }));
         return;
       }
       say(T.loading);
