@@ -49,6 +49,18 @@ async def shown(page) -> int:
     return int((await status.text_content()).split()[-1])
 
 
+async def stored_folds(page, ready) -> None:
+    """Wait until the folded sections the page keeps satisfy ``ready``: the toggle event
+    that stores them comes a task after the click (polled from here, as the page's CSP
+    forbids the string evaluation of wait_for_function)."""
+    for _ in range(50):
+        kept = await page.evaluate("() => localStorage.getItem('gisapp.planner-map.folded')")
+        if ready(None if kept is None else json.loads(kept)):
+            return
+        await page.wait_for_timeout(100)
+    raise AssertionError(f"folded sections never stored as expected: {kept!r}")
+
+
 async def draw_polygon(page, points) -> None:
     """Click leaflet-draw's polygon tool, click the vertices, close on the first one."""
     await page.locator(".leaflet-draw-draw-polygon").click()
@@ -270,7 +282,7 @@ async def test_planner_asks_spatial_questions_and_reads_statistics(page, context
     watch.check()
 
 
-async def test_export_and_labels_without_a_question_take_what_the_map_shows(  # noqa: F811
+async def test_export_and_labels_without_a_question_take_what_the_map_shows(
         page, context, server, engine, tmp_path):  # noqa: F811
     """No area needs drawing to export a layer: without a question, the export and the label
     sheet take the whole municipality with the layers and filters chosen (here: only the
@@ -441,8 +453,7 @@ async def test_a_late_answer_is_not_drawn_and_layers_and_filters_fold(page, cont
     for section in ("layers", "filters"):
         await page.locator(f"details[data-section='{section}'] > summary").click()
     await expect(lights).to_be_hidden()
-    await page.wait_for_function(  # stored by the toggle events, a task after the clicks
-        "JSON.parse(localStorage.getItem('gisapp.planner-map.folded') || '[]').length === 2")
+    await stored_folds(page, lambda kept: kept is not None and len(kept) == 2)
     await page.reload()
     await shown(page)
     await expect(page.locator("details.map-section[open]")).to_have_count(0)
@@ -467,8 +478,7 @@ async def test_on_a_narrow_screen_layers_and_filters_start_folded(browser, serve
     assert await page.evaluate("localStorage.getItem('gisapp.planner-map.folded')") is None
     await page.locator("details[data-section='layers'] > summary").click()
     await expect(page.locator("details.map-section[open]")).to_have_count(1)
-    # the toggle event (which stores the choice) comes a task after the click
-    await page.wait_for_function("localStorage.getItem('gisapp.planner-map.folded') !== null")
+    await stored_folds(page, lambda kept: kept is not None)
     assert await page.evaluate(
         "JSON.parse(localStorage.getItem('gisapp.planner-map.folded'))") == ["filters"]
     await page.reload()
