@@ -3,7 +3,8 @@ a planner logs in, opens the map, draws an area with leaflet-draw by mouse click
 list of assets in it, exports them (the download is read back with pyogrio), opens an asset
 card with its history, and searches by code; asks the other spatial questions (district,
 along a street, around a set point, nearest to it) and reads the statistics per district;
-folds layers and filters away, and a late answer to an older request is never drawn.
+folds layers and filters away, a late answer to an older request is never drawn, and the
+map says when it shows only the first assets.
 Crews see the map without export and labels; the anonymous are sent to log in. No request leaves the server, no console error (CSP)."""
 
 from __future__ import annotations
@@ -486,6 +487,37 @@ async def test_on_a_narrow_screen_layers_and_filters_start_folded(browser, serve
     await expect(page.locator("details[data-section='layers']")).to_have_attribute("open", "")
     watch.check()
     await ctx.close()
+
+
+async def test_the_map_says_when_it_shows_only_the_first_assets(page, server):  # noqa: F811
+    """A municipality with more assets than one answer holds (10,000): the map must not
+    pass the first ones off as all of them. The test lowers the page's limit to 25 on its
+    way to the real server, which then answers "more"; with fewer layers than that the
+    plain count comes back."""
+    watch = Watch(page, server)
+    limits = []
+
+    async def lower_limit(route):
+        body = json.loads(route.request.post_data)
+        limits.append(body["limit"])
+        body["limit"] = 25
+        await route.continue_(post_data=json.dumps(body))
+
+    await page.route("**/spatial/search?f=geojson", lower_limit)
+    await log_in(page, "planner", next_url=MAP)
+    status = page.locator("#map-status")
+    await expect(status).to_have_text(
+        "Objekte auf der Karte: nur die ersten 25. Blenden Sie Ebenen aus oder setzen Sie "
+        "einen Filter, um die übrigen zu sehen.", timeout=20_000)
+    assert limits == [10_000]
+    layer_counts = await page.locator("[data-count-for]").all_text_contents()
+    assert sum(int(n) for n in layer_counts) == 25
+    for code in await page.locator("#map-layers input:checked").evaluate_all(
+            "list => list.map(i => i.value)"):
+        if code != "charging_station":
+            await page.locator(f"#map-layers input[value='{code}']").uncheck()
+    assert 0 < await shown(page) < 25
+    watch.check()
 
 
 async def test_crew_sees_the_map_read_only(page, server):  # noqa: F811

@@ -27,6 +27,7 @@ from gisapp.pages.admin import admin_page
 from gisapp.pages.errors import page_router
 from gisapp.pages.templating import N_, gettext, page_language, render
 from gisapp.security_headers import CSP_HEADER, content_security_policy
+from gisapp.spatial.schemas import MAX_SEARCH_LIMIT
 from gisapp.static import vendor_url
 from gisapp.tags.printing import MAX_ASSETS as MAX_LABEL_ASSETS
 
@@ -57,6 +58,8 @@ def _script_texts(request: Request) -> dict[str, str]:
     return {
         "loading": _("Loading …"), "failed": _("Could not load the data: %(reason)s"),
         "shown": _("Assets on the map: %(count)s"),
+        "shown_capped": _("Assets on the map: the first %(count)s only. Hide layers or set a "
+                          "filter to see the others."),
         "layers_hidden": _("(hidden: %(count)s)"),
         "filters_changed": _("(changed: %(count)s)"),
         "too_many": _("More than %(count)s assets: only the first ones are listed."),
@@ -161,7 +164,7 @@ async def planner_map(request: Request, session: SessionDep,
                    "max_zoom": geo.tile_max_zoom} if geo.tile_url else None),
         "text": _script_texts(request),
         "attribute_names": attribute_names, "choice_names": choice_names,
-        "max_labels": MAX_LABEL_ASSETS,
+        "max_labels": MAX_LABEL_ASSETS, "max_assets": MAX_SEARCH_LIMIT,
     }
     root = request.app.state.vendor_dir
     vendor = {kind: [vendor_url(root, name, path) for name, path in files]

@@ -16,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from gisapp.assets.schemas import Status
 
 GroupBy = Literal["district", "type"]
+# the most assets one search answers (one page); the planner map loads at most this many
+MAX_SEARCH_LIMIT = 10_000
 
 
 class Near(BaseModel):
@@ -72,7 +74,7 @@ class SearchRequest(SpatialFilter):
     """A spatial question whose answer is a list of assets."""
 
     nearest: Nearest | None = None
-    limit: int = Field(default=100, ge=1, le=10_000)
+    limit: int = Field(default=100, ge=1, le=MAX_SEARCH_LIMIT)
     offset: int = Field(default=0, ge=0, le=1_000_000)
 
 

@@ -198,7 +198,7 @@
       return;
     }
     say(T.loading);
-    body.limit = 10000;
+    body.limit = config.max_assets;
     api("/spatial/search?f=geojson", { method: "POST", body: body, accept: "application/geo+json",
                                        signal: latest("assets") })
       .then(function (collection) {
@@ -217,7 +217,9 @@
         });
         clusters.addLayers(points);
         counts(perType);
-        say(fmt(T.shown, { count: collection.features.length }));
+        // beyond one answer's limit the map (and the counts per layer) would quietly lack
+        // assets: it says so
+        say(fmt(collection.more ? T.shown_capped : T.shown, { count: collection.features.length }));
         if (question) { runSelection(); }
       }).catch(failed);
   }
