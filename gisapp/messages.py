@@ -55,9 +55,9 @@ def problem_fields(reason: str | Message | Mapping[str, Any]) -> dict[str, Any]:
 
 
 #: parameters that are measured quantities, written in the reader's number format where a
-#: locale is given ("286.977 m" in German). Not cell values, a schema's limits (a year such
+#: locale is given ("286.977 m", "14.404" rows in German). Not cell values, a schema's limits (a year such
 #: as 1900 must not become "1.900"), ids or coordinates (whose decimals must all stay).
-QUANTITIES = frozenset({"metres", "tolerance", "accuracy"})
+QUANTITIES = frozenset({"metres", "tolerance", "accuracy", "km", "rows", "rows_inside"})
 
 
 def translated(problem: Mapping[str, Any], gettext: Callable[[str], str],

@@ -452,6 +452,7 @@ async def test_a_report_with_many_problems_sums_them_up_by_kind(make_client, cou
         job_id = r.headers["location"].rsplit("/", 1)[1]
         report = (await planner.get(f"{DEMO}/imports/{job_id}")).json()["report"]
         assert report["errors"] == 1190 and len(report["problems"]) == 1000
+        assert report["advice"] == []  # ten rows are inside: no advice about the file
         kinds = [(k["severity"], k["field"], k["count"]) for k in report["problem_kinds"]]
         assert kinds == [("error", "geometry", 1150), ("error", "attributes.power_w", 40)]
         outside = report["problem_kinds"][0]
@@ -509,6 +510,17 @@ def _german_csv() -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode("utf-8")
 
 
+def _select(html: str, name: str) -> str:
+    """The ``<select>`` of one form field, options and all."""
+    return re.search(rf'<select id="f-{re.escape(name)}".*?</select>', html, re.S).group(0)
+
+
+def _swapped_csv() -> bytes:
+    """A spreadsheet whose "x" holds the latitude and "y" the longitude."""
+    lines = ["Nr;x;y"] + [f"S-{i};{lat};{lon}" for i, (lon, lat) in enumerate(SPOTS, 1)]
+    return "\n".join(lines).encode()
+
+
 async def test_the_planner_maps_the_columns_on_the_report_page(make_client, connection):
     """A file whose columns are not named like the fields: the report shows the columns and
     the mapping it guessed; the planner picks the right ones, checks again, and writes."""
@@ -523,9 +535,12 @@ async def test_the_planner_maps_the_columns_on_the_report_page(make_client, conn
         # "Bezeichnung" is taken for the name; "Nr" and "Leistung" are not field names
         assert '<option value="Bezeichnung" selected>' in report.text
         assert '<option value="Leistung" selected>' not in report.text
-        # what fills nothing is said; the coordinates made the points and are not offered
+        # what fills nothing is said; the coordinates made the points: they are offered
+        # for x and y only (once each), not for the attributes
         assert "Spalten der Datei, die kein Feld füllen: Nr, Leistung" in report.text
-        assert '<option value="Rechtswert"' not in report.text
+        assert report.text.count('<option value="Rechtswert"') == 2
+        assert '<option value="Rechtswert" selected>' in _select(report.text, "x")
+        assert '<option value="Hochwert" selected>' in _select(report.text, "y")
         again = await planner.post(first + "/recheck", data={
             "external_id": "Nr", "name": "Bezeichnung", "attributes.power_w": "Leistung",
             "attributes.lamp_technology": ""})
@@ -562,13 +577,14 @@ async def test_recheck_through_the_api(client):
     assert report["columns"] == ["Nr", "Bezeichnung", "Leistung"]  # not the coordinates
     # "Bezeichnung" is a known name for the name; "Nr" and "Leistung" are not guessed
     assert report["mapping_used"] == {"external_id": None, "name": "Bezeichnung",
-                                      "attributes": {}}
+                                      "attributes": {}, "x": "Rechtswert", "y": "Hochwert"}
     again = await client.post(f"{imports}/{first['id']}/recheck",
                               json={"external_id": "Nr", "attributes": {"power_w": "Leistung"}})
     assert again.status_code == 201, again.text
     second = again.json()
     assert second["report"]["mapping_used"] == {
-        "external_id": "Nr", "name": "Bezeichnung", "attributes": {"power_w": "Leistung"}}
+        "external_id": "Nr", "name": "Bezeichnung", "attributes": {"power_w": "Leistung"},
+        "x": "Rechtswert", "y": "Hochwert"}
     old = (await client.get(f"{imports}/{first['id']}")).json()
     assert old["superseded_by"] == second["id"] and second["superseded_by"] is None
     refused = await commit(client, "demo", first["id"])
@@ -582,7 +598,65 @@ async def test_recheck_through_the_api(client):
     # "" says: no such column in this file (not: guess one); what is not sent stays
     third = (await client.post(f"{imports}/{second['id']}/recheck", json={"name": ""})).json()
     assert third["report"]["mapping_used"] == {
-        "external_id": "Nr", "name": None, "attributes": {"power_w": "Leistung"}}
+        "external_id": "Nr", "name": None, "attributes": {"power_w": "Leistung"},
+        "x": "Rechtswert", "y": "Hochwert"}
     assert (await commit(client, "demo", third["id"])).status_code == 200
     late = await client.post(f"{imports}/{third['id']}/recheck", json={})
     assert late.status_code == 409
+
+
+async def test_a_file_with_longitude_and_latitude_swapped_is_said_so(client):
+    """Every row outside: the report says it about the file (and that swapping x and y
+    would put the rows in Musterdorf) before the rows; a recheck with the columns named
+    the other way round finds nothing wrong and no advice."""
+    imports = "/api/v1/municipalities/demo/imports"
+    r = await upload(client, "demo", "vertauscht.csv", _swapped_csv(), type="street_light",
+                     crs="4326")
+    first = r.json()
+    report = first["report"]
+    assert report["errors"] == 3 and report["mapping_used"]["x"] == "x"
+    assert [a["message"].split(":")[0] for a in report["advice"]] == [
+        "None of the %(rows)s rows lies in %(name)s",
+        "With longitude and latitude swapped, %(rows_inside)s of the %(rows)s rows would lie "
+        "in %(name)s"]
+    assert report["advice"][1]["params"] == {"rows_inside": 3, "rows": 3, "name": "Musterdorf"}
+    assert report["advice"][0]["params"]["km"] > 4000  # in the Indian Ocean
+    again = await client.post(f"{imports}/{first['id']}/recheck", json={"x": "y", "y": "x"})
+    assert again.status_code == 201, again.text
+    fixed = again.json()["report"]
+    assert fixed["errors"] == 0 and fixed["create"] == 3 and fixed["advice"] == []
+    assert fixed["mapping_used"]["x"] == "y" and fixed["mapping_used"]["y"] == "x"
+    bad = await client.post(f"{imports}/{again.json()['id']}/recheck", json={"x": "lon"})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "mapping.x"
+
+
+async def test_a_file_of_another_place_gets_one_advice(client):
+    """Rows in Köln, swapped or not, are not in Musterdorf: the report says none of them is
+    and asks about the municipality and the reference system; no swap is suggested."""
+    csv = "id;lon;lat\nK-1;6,9603;50,9375\nK-2;6,9610;50,9380\n".encode()
+    report = (await upload(client, "demo", "koeln.csv", csv, type="street_light")).json()[
+        "report"]
+    assert report["errors"] == 2 and len(report["advice"]) == 1
+    assert report["advice"][0]["params"]["rows"] == 2
+    assert 50 < report["advice"][0]["params"]["km"] < 200
+
+
+async def test_the_report_page_says_so_and_the_planner_swaps_the_columns(make_client):
+    """The same on the report page, in German: the advice above the counts, and the x and
+    y of the field mapping to correct it."""
+    async with make_client("planner") as planner:
+        r = await planner.post("/m/demo/imports?lang=de",
+                               data={"type": "street_light", "crs": "4326"},
+                               files={"file": ("vertauscht.csv", _swapped_csv())})
+        assert r.status_code == 303, r.text
+        first = r.headers["location"]
+        page = await planner.get(first + "?lang=de")
+        assert "Keine der 3 Zeilen liegt in Musterdorf" in page.text
+        assert "Mit vertauschter Länge und Breite lägen 3 der 3 Zeilen" in page.text
+        assert page.text.index("import-advice") < page.text.index("report-counts")
+        assert '<option value="x" selected>' in _select(page.text, "x")
+        again = await planner.post(first + "/recheck", data={"x": "y", "y": "x"})
+        assert again.status_code == 303, again.text
+        fixed = await planner.get(again.headers["location"] + "?lang=de")
+        assert "import-advice" not in fixed.text
+        assert '<option value="y" selected>' in _select(fixed.text, "x")

@@ -51,6 +51,8 @@ class Plan:
     # (severity, field, text) → how many rows and the first row's problem: every problem
     # counts here, also those past the MAX_LISTED that are listed one by one
     kinds: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
+    # about the file as a whole: what the rows' problems together point to
+    advice: list[dict[str, Any]] = field(default_factory=list)
 
     def problem(self, i: int, field_name: str, reason: str | Message | dict[str, Any],
                 severity: str = "error") -> None:
@@ -85,6 +87,7 @@ class Plan:
                     k["severity"] != "error", -k["count"], k["field"])),
                 "problems_truncated": self.error_count + self.warning_count + len(c.notes)
                 > len(self.problems) + len(notes),
+                "advice": self.advice,
                 **({"columns": c.columns, "mapping_used": c.mapping_used}
                    if c.columns is not None else {})}
 
@@ -181,8 +184,11 @@ def check_geometry(plan: Plan, srid: int, types: dict[str, AssetType], broken: d
 
 
 async def check_boundary(session: AsyncSession, plan: Plan, muni: MunicipalityRef,
-                         tolerance_m: float) -> None:
-    """Every vertex within the boundary plus the tolerance (as for single assets)."""
+                         tolerance_m: float, srid: int) -> None:
+    """Every vertex within the boundary plus the tolerance (as for single assets). When no
+    row is inside, the report also says so about the file (another municipality's file, a
+    wrong reference system, or longitude and latitude swapped), rather than leaving a
+    planner to read the same error in every row."""
     if not muni.has_boundary:
         return
     good = np.flatnonzero(plan.ok)
@@ -205,11 +211,40 @@ async def check_boundary(session: AsyncSession, plan: Plan, muni: MunicipalityRe
     else:
         geoms_m = _transform(geoms, geo.STORAGE_SRID, metric)
         inside = shapely.contains(allowed, geoms_m) | shapely.covers(allowed, geoms_m)
+    nearest = float("inf")
     for j in np.flatnonzero(~inside):
         outside = _transform(geoms[j:j + 1], geo.STORAGE_SRID, metric)[0]
         points = shapely.points(shapely.get_coordinates(outside))
         distance = float(shapely.distance(boundary_m, points).max())
+        nearest = min(nearest, distance)
         plan.problem(good[j], "geometry", geo.outside_boundary(distance, muni.name, tolerance_m))
+    if len(good) and not inside.any():
+        _advise_all_outside(plan, geoms, allowed, metric, muni, srid, nearest)
+
+
+def _advise_all_outside(plan: Plan, geoms: np.ndarray, allowed: Any, metric: int,
+                        muni: MunicipalityRef, srid: int, nearest_m: float) -> None:
+    """Advice for a file none of whose rows lies in the municipality. Longitude and
+    latitude swapped (a spreadsheet's "x" that holds the latitude) lands a German or
+    Luxembourgish file in the sea off Somalia, still on the earth and in EPSG:4326's area:
+    only the boundary notices, so the swap is tried here for geographic coordinates."""
+    plan.advice.append(problem_fields(Message(
+        N_("None of the %(rows)s rows lies in %(name)s: the nearest is %(km)s km outside its "
+           "boundary. Is it the file of another municipality, or are its coordinates in "
+           "another reference system than EPSG:%(srid)s?"),
+        rows=len(geoms), name=muni.name, km=round(nearest_m / 1000, 1), srid=srid)))
+    if not CRS.from_epsg(srid).is_geographic:
+        return
+    swapped = shapely.transform(geoms, lambda xy: xy[:, ::-1])
+    swapped_m = _transform(swapped, geo.STORAGE_SRID, metric)
+    inside = int(shapely.intersects(allowed, swapped_m).sum())
+    if inside * 2 >= len(geoms):
+        plan.advice.append(problem_fields(Message(
+            N_("With longitude and latitude swapped, %(rows_inside)s of the %(rows)s rows would lie "
+               "in %(name)s: the file's x and y appear to be swapped. For a CSV, name the "
+               "columns in the field mapping (x: the longitude, y: the latitude) and check "
+               "again."),
+            rows_inside=inside, rows=len(geoms), name=muni.name)))
 
 
 def check_attributes(plan: Plan, types: dict[str, AssetType]) -> None:
@@ -316,7 +351,7 @@ async def check(session: AsyncSession, candidates: Candidates, srid: int,
     plan = Plan(candidates=candidates, geometry=np.empty(n, dtype=object),
                 attributes_json=[None] * n, ok=np.ones(n, dtype=bool))
     check_geometry(plan, srid, types, broken)
-    await check_boundary(session, plan, muni, tolerance_m)
+    await check_boundary(session, plan, muni, tolerance_m, srid)
     check_attributes(plan, types)
     check_duplicates(plan)
     await check_existing(session, plan, muni)

@@ -75,12 +75,14 @@ def _print_report(console: Console, report: dict[str, Any], _: CliText, limit: i
         summary.add_row(_("Type %(code)s", code=code), str(n))
     if used := report.get("mapping_used"):
         # the guess made from the column names, to correct with --mapping
-        pairs = [(field, used.get(field)) for field in ("external_id", "name")]
+        pairs = [(field, used.get(field)) for field in ("x", "y", "external_id", "name")]
         pairs += sorted((used.get("attributes") or {}).items())
         summary.add_row(_("Field mapping"), escape(", ".join(
             f"{field} ← {column}" for field, column in pairs if column) or "-"))
         summary.add_row(_("Columns"), escape(", ".join(report.get("columns") or [])))
     console.print(summary)
+    for advice in report.get("advice") or []:
+        console.print(escape(_.problem(advice)), style="bold")
     if report["problems"]:
         problems = Table(_("Row"), _("Field"), _("Problem"), title=_("Problems"))
         for p in report["problems"][:limit]:

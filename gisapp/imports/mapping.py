@@ -195,8 +195,9 @@ def generic(table: SourceTable, mapping: FieldMapping, types: dict[str, AssetTyp
     name = _cells(table, name_col) if name_col else [None] * n
     columns = {attr: coerce_column(_cells(table, col), props.get(attr, {}))
                for attr, col in attr_map.items()}
+    coordinates = dict(zip(("x", "y"), table.coordinates))  # CSV: the points' columns
     out = Candidates(geometry=table.geometry, mapping_used={
-        "external_id": ext_col, "name": name_col, "attributes": attr_map},
+        "external_id": ext_col, "name": name_col, "attributes": attr_map, **coordinates},
         columns=[c for c in names if c not in table.coordinates])  # those that can fill fields
     out.index = list(range(n))
     out.labels = list(table.labels) if table.labels else [str(i + 1) for i in range(n)]

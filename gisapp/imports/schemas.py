@@ -19,6 +19,15 @@ class Problem(BaseModel):
     severity: Literal["error", "warning"]
 
 
+class Advice(BaseModel):
+    """A finding about the file as a whole (e.g. none of its rows lies in the municipality,
+    or its longitude and latitude appear swapped)."""
+
+    reason: str = Field(description="In English")
+    message: str | None = None
+    params: dict[str, Any] | None = None
+
+
 class ProblemKind(BaseModel):
     """All rows with the same problem in the same field: how many, and the first of them."""
 
@@ -51,6 +60,8 @@ class ImportReport(BaseModel):
     problem_kinds: list[ProblemKind] = Field(
         default=[], description="Every problem counted by field and kind (also those past "
         "the 1,000 listed), errors first, the most frequent first")
+    advice: list[Advice] = Field(
+        default=[], description="What the rows' problems together say about the file")
     columns: list[str] | None = Field(
         default=None, description="Files mapped by column: the file's columns")
     mapping_used: dict[str, Any] | None = Field(
@@ -91,6 +102,10 @@ class RecheckRequest(BaseModel):
     attributes: dict[str, str] | None = Field(
         default=None, description="Attribute → column, these only; null: columns named like "
         "attributes")
+    x: str | None = Field(default=None, description="CSV: column of x/longitude (e.g. when "
+                          "the report says x and y appear swapped); null: guess from the names")
+    y: str | None = Field(default=None, description="CSV: column of y/latitude; null: guess "
+                          "from the names")
 
 
 class CommitRequest(BaseModel):

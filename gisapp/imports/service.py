@@ -163,7 +163,8 @@ async def dry_run(session: AsyncSession, muni: MunicipalityRef, data: bytes, fil
 async def recheck(session: AsyncSession, muni: MunicipalityRef, job_id: uuid.UUID,
                   columns: dict[str, Any], settings: Settings, actor: str | None) -> ImportJob:
     """A new dry run of a kept upload with another field mapping (``external_id``,
-    ``name``, ``attributes``); type, CRS and layer stay as they were. The first check stays
+    ``name``, ``attributes``, a CSV's ``x`` and ``y``); type, CRS and layer stay as they
+    were. The first check stays
     as it is, so the way from the guess to the mapping can be followed."""
     job = await get_job(session, muni.id, job_id, lock=True)
     _ensure_open(job)

@@ -134,7 +134,8 @@ def _unused_columns(report: dict) -> list[str]:
 async def _mapping_fields(request: Request, session: AsyncSession, access: Access,
                          job) -> list[dict]:
     """The fields of the "field mapping" form of a file mapped by column: external id,
-    name and each attribute of the type, with the column in force (guessed or given)."""
+    name and each attribute of the type, with the column in force (guessed or given); for
+    a CSV also the columns of x and y, which alone may name the coordinates' columns."""
     used = job.report.get("mapping_used")
     code = (job.options.get("mapping") or {}).get("type")
     if job.status != "checked" or job.superseded_by or not used or not code:
@@ -143,7 +144,14 @@ async def _mapping_fields(request: Request, session: AsyncSession, access: Acces
     props = asset_type.attribute_schema.get("properties", {})
     labels = attribute_labels(request.app.state.settings, page_language(request))
     attributes = used.get("attributes") or {}
-    return [{"name": "external_id", "label": None, "column": used.get("external_id") or ""},
+    _ = gettext(request)
+    every_column = [(c, c) for c in [used.get("x"), used.get("y"), *job.report["columns"]] if c]
+    coordinates = [{"name": axis, "label": label, "key": axis, "column": used[axis],
+                    "options": every_column, "required": True}
+                   for axis, label in (("x", _("x (longitude or easting)")),
+                                       ("y", _("y (latitude or northing)"))) if used.get(axis)]
+    return [*coordinates,
+            {"name": "external_id", "label": None, "column": used.get("external_id") or ""},
             {"name": "name", "label": None, "column": used.get("name") or ""},
             *({"name": f"attributes.{key}", "label": labels.attribute(key, prop), "key": key,
                "column": attributes.get(key, "")} for key, prop in props.items())]
@@ -223,6 +231,7 @@ async def recheck(request: Request, job_id: uuid.UUID, session: SessionDep, acce
                "name": str(form.get("name") or ""),
                "attributes": {key.split(".", 1)[1]: str(value) for key, value in form.items()
                               if key.startswith("attributes.") and value}}
+    columns.update({axis: str(form[axis]) for axis in ("x", "y") if form.get(axis)})
     try:
         async with session.begin_nested():
             job = await service.recheck(session, access.municipality, job_id, columns,
