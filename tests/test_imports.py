@@ -521,16 +521,20 @@ def _swapped_csv() -> bytes:
     return "\n".join(lines).encode()
 
 
+async def _checked_on_the_page(planner, filename: str, body: bytes, crs: str):
+    """Upload street lights on the import page: the report's address and its German page."""
+    r = await planner.post("/m/demo/imports?lang=de", data={"type": "street_light", "crs": crs},
+                           files={"file": (filename, body)})
+    assert r.status_code == 303, r.text
+    return r.headers["location"], await planner.get(r.headers["location"] + "?lang=de")
+
+
 async def test_the_planner_maps_the_columns_on_the_report_page(make_client, connection):
     """A file whose columns are not named like the fields: the report shows the columns and
     the mapping it guessed; the planner picks the right ones, checks again, and writes."""
     async with make_client("planner") as planner:
-        r = await planner.post("/m/demo/imports?lang=de",
-                               data={"type": "street_light", "crs": "25832"},
-                               files={"file": ("leuchten.csv", _german_csv())})
-        assert r.status_code == 303, r.text
-        first = r.headers["location"]
-        report = await planner.get(first + "?lang=de")
+        first, report = await _checked_on_the_page(planner, "leuchten.csv", _german_csv(),
+                                                   "25832")
         assert "Feldzuordnung" in report.text and "Leistung (W) (power_w)" in report.text
         # "Bezeichnung" is taken for the name; "Nr" and "Leistung" are not field names
         assert '<option value="Bezeichnung" selected>' in report.text
@@ -645,12 +649,8 @@ async def test_the_report_page_says_so_and_the_planner_swaps_the_columns(make_cl
     """The same on the report page, in German: the advice above the counts, and the x and
     y of the field mapping to correct it."""
     async with make_client("planner") as planner:
-        r = await planner.post("/m/demo/imports?lang=de",
-                               data={"type": "street_light", "crs": "4326"},
-                               files={"file": ("vertauscht.csv", _swapped_csv())})
-        assert r.status_code == 303, r.text
-        first = r.headers["location"]
-        page = await planner.get(first + "?lang=de")
+        first, page = await _checked_on_the_page(planner, "vertauscht.csv", _swapped_csv(),
+                                                 "4326")
         assert "Keine der 3 Zeilen liegt in Musterdorf" in page.text
         assert "Mit vertauschter Länge und Breite lägen 3 der 3 Zeilen" in page.text
         assert page.text.index("import-advice") < page.text.index("report-counts")
