@@ -203,14 +203,7 @@ async def check_boundary(session: AsyncSession, plan: Plan, muni: MunicipalityRe
     allowed = boundary_m.buffer(tolerance_m)
     shapely.prepare(allowed)
     geoms = plan.geometry[good]
-    if (shapely.get_type_id(geoms) == 0).all():
-        # points: their coordinates are enough, no geometry objects are made
-        lon, lat = shapely.get_coordinates(geoms).T
-        x, y = geo.transformer(geo.STORAGE_SRID, metric).transform(lon, lat)
-        inside = shapely.intersects_xy(allowed, x, y)
-    else:
-        geoms_m = _transform(geoms, geo.STORAGE_SRID, metric)
-        inside = shapely.contains(allowed, geoms_m) | shapely.covers(allowed, geoms_m)
+    inside = _inside(allowed, geoms, metric)
     nearest = float("inf")
     for j in np.flatnonzero(~inside):
         outside = _transform(geoms[j:j + 1], geo.STORAGE_SRID, metric)[0]
@@ -220,6 +213,17 @@ async def check_boundary(session: AsyncSession, plan: Plan, muni: MunicipalityRe
         plan.problem(good[j], "geometry", geo.outside_boundary(distance, muni.name, tolerance_m))
     if len(good) and not inside.any():
         _advise_all_outside(plan, geoms, allowed, metric, muni, srid, nearest)
+
+
+def _inside(allowed: Any, geoms: np.ndarray, metric: int) -> np.ndarray:
+    """Which of the geometries (in storage coordinates) lie wholly in ``allowed`` (metric)."""
+    if (shapely.get_type_id(geoms) == 0).all():
+        # points: their coordinates are enough, no geometry objects are made
+        lon, lat = shapely.get_coordinates(geoms).T
+        x, y = geo.transformer(geo.STORAGE_SRID, metric).transform(lon, lat)
+        return shapely.intersects_xy(allowed, x, y)
+    geoms_m = _transform(geoms, geo.STORAGE_SRID, metric)
+    return shapely.contains(allowed, geoms_m) | shapely.covers(allowed, geoms_m)
 
 
 def _advise_all_outside(plan: Plan, geoms: np.ndarray, allowed: Any, metric: int,
@@ -236,8 +240,7 @@ def _advise_all_outside(plan: Plan, geoms: np.ndarray, allowed: Any, metric: int
     if not CRS.from_epsg(srid).is_geographic:
         return
     swapped = shapely.transform(geoms, lambda xy: xy[:, ::-1])
-    swapped_m = _transform(swapped, geo.STORAGE_SRID, metric)
-    inside = int(shapely.intersects(allowed, swapped_m).sum())
+    inside = int(_inside(allowed, swapped, metric).sum())
     if inside * 2 >= len(geoms):
         plan.advice.append(problem_fields(Message(
             N_("With longitude and latitude swapped, %(rows_inside)s of the %(rows)s rows would lie "

@@ -146,7 +146,7 @@ async def _mapping_fields(request: Request, session: AsyncSession, access: Acces
     attributes = used.get("attributes") or {}
     _ = gettext(request)
     every_column = [(c, c) for c in [used.get("x"), used.get("y"), *job.report["columns"]] if c]
-    coordinates = [{"name": axis, "label": label, "key": axis, "column": used[axis],
+    coordinates = [{"name": axis, "label": label, "column": used[axis],
                     "options": every_column, "required": True}
                    for axis, label in (("x", _("x (longitude or easting)")),
                                        ("y", _("y (latitude or northing)"))) if used.get(axis)]
