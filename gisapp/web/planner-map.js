@@ -191,6 +191,7 @@
     clusters.clearLayers();
     shapes.clearLayers();
     markers = {};
+    cancel("counts");  // the totals of the previous filter must not land on this one
     if (!body.types.length || !body.statuses.length) {
       cancel("assets");  // an answer still on its way would bring back what was switched off
       counts({});
@@ -217,15 +218,26 @@
         });
         clusters.addLayers(points);
         counts(perType);
-        // beyond one answer's limit the map (and the counts per layer) would quietly lack
-        // assets: it says so
+        // beyond one answer's limit the map would quietly lack assets: it says so, and the
+        // counts per layer come from the statistics, which count them all
         say(fmt(collection.more ? T.shown_capped : T.shown, { count: collection.features.length }));
+        if (collection.more) { countAll(body); }
         if (question) { runSelection(); }
+      }).catch(failed);
+  }
+  function countAll(body) {
+    var ask = Object.assign({}, body, { group_by: ["type"] });
+    delete ask.limit;
+    api("/spatial/stats", { method: "POST", body: ask, signal: latest("counts") })
+      .then(function (answer) {
+        var perType = {};
+        answer.groups.forEach(function (g) { perType[g.type] = g.count; });
+        counts(perType);
       }).catch(failed);
   }
   function counts(perType) {
     document.querySelectorAll("[data-count-for]").forEach(function (node) {
-      node.textContent = perType[node.getAttribute("data-count-for")] || "0";
+      node.textContent = kilo(perType[node.getAttribute("data-count-for")] || 0, 0);
     });
   }
   document.querySelectorAll("#map-layers input, #map-filters input").forEach(function (input) {
