@@ -84,6 +84,7 @@ async def test_reimport_updates_by_external_id(client, count, connection):
     r = await upload(client, "demo", "a.geojson", geojson_25832(changed), type="street_light")
     report = r.json()["report"]
     assert report["create"] == 0 and report["update"] == 2
+    assert report["advice"] == []  # every row has its id: nothing to warn about
     r = await commit(client, "demo", r.json()["id"])
     assert r.json()["result"] == {"created": 0, "updated": 1, "unchanged": 1, "skipped": 0}
     assert await count("asset") == assets
@@ -92,6 +93,44 @@ async def test_reimport_updates_by_external_id(client, count, connection):
         " WHERE h.asset_id = a.id) AS actions FROM asset a WHERE external_id = 'KAT-1'"))).one()
     assert row.version == 2 and row.attributes["power_w"] == 24
     assert row.actions == ["create", "update"]
+
+
+async def test_reimport_without_names_keeps_the_names(client, connection):
+    """A re-import from a file that has no name column (or an empty name) updates the
+    attributes and keeps the names the assets have."""
+    r = await upload(client, "demo", "a.geojson", geojson_25832(LIGHTS), type="street_light")
+    await commit(client, "demo", r.json()["id"])
+    nameless = [{"id": "KAT-1", "power_w": 24}, {"id": "KAT-2", "name": "", "power_w": 70}]
+    r = await upload(client, "demo", "a.geojson", geojson_25832(nameless), type="street_light")
+    r = await commit(client, "demo", r.json()["id"])
+    assert r.json()["result"] == {"created": 0, "updated": 1, "unchanged": 1, "skipped": 0}
+    names = dict((await connection.execute(text(
+        "SELECT external_id, name FROM asset WHERE external_id LIKE 'KAT-%'"))).all())
+    assert names == {"KAT-1": "Leuchte Kirchweg", "KAT-2": "Leuchte Schulstraße"}
+
+
+async def test_osm_nodes_only_with_negative_ids_and_an_empty_file(client, count):
+    """An Overpass or JOSM file of nodes only (JOSM's new nodes have negative ids, so the
+    ids do not increase) is read; a file without features is refused, nothing written."""
+    lon, lat = SPOTS[0]
+    osm = ('<?xml version="1.0"?><osm version="0.6" generator="JOSM">'
+           f'<node id="-3" lat="{lat}" lon="{lon}"><tag k="emergency" v="fire_hydrant"/></node>'
+           f'<node id="1138771822" lat="{SPOTS[1][1]}" lon="{SPOTS[1][0]}">'
+           '<tag k="emergency" v="fire_hydrant"/></node>'
+           f'<node id="-7" lat="{SPOTS[2][1]}" lon="{SPOTS[2][0]}">'
+           '<tag k="amenity" v="charging_station"/></node></osm>').encode()
+    r = await upload(client, "demo", "josm.osm", osm)
+    assert r.status_code == 201, r.text
+    report = r.json()["report"]
+    assert report["create"] == 3 and report["errors"] == 0
+    assert report["types"] == {"fire_hydrant": 2, "charging_station": 1}
+    before = await count("asset")
+    for name, data in [("a.geojson", b'{"type": "FeatureCollection", "features": []}'),
+                       ("a.csv", b"lon;lat;name\r\n")]:
+        r = await upload(client, "demo", name, data, type="street_light")
+        assert r.status_code == 422, r.text
+        assert r.json()["detail"][0]["reason"] == "the file holds no rows"
+    assert await count("asset") == before
 
 
 async def test_reimport_history_codes_and_unchanged_rows(client, connection):
@@ -167,8 +206,10 @@ async def test_all_or_nothing_on_a_bad_row(client, count):
     assert problem["row"] == "2" and problem["field"] == "attributes.power_w"
     before = await count("asset")
     r = await commit(client, "demo", r.json()["id"])
-    assert r.status_code == 422 and "1 rows have errors" in r.json()["detail"][0]["reason"] \
-        or r.json()["detail"][0]["field"].startswith("row 2")
+    detail = r.json()["detail"]
+    assert r.status_code == 422 and detail[0]["field"] == "file"
+    assert detail[0]["reason"].startswith("1 rows have errors")
+    assert detail[1]["field"] == "row 2: attributes.power_w"
     assert await count("asset") == before
     r2 = await commit(client, "demo", (await client.get(f"{DEMO}/imports")).json()[0]["id"],
                       skip_invalid=True)
@@ -176,6 +217,16 @@ async def test_all_or_nothing_on_a_bad_row(client, count):
     assert r2.json()["result"]["skipped"] == 1 and await count("asset") == before + 1
     again = await commit(client, "demo", r2.json()["id"])
     assert again.status_code == 409
+
+
+async def test_rows_with_errors_are_counted_as_rows(client):
+    """A row with two errors is one row with errors (and one skipped), two problems."""
+    bad = [LIGHTS[0], {**LIGHTS[1], "power_w": "viel", "lamp_technology": "Glühbirne"}]
+    r = await upload(client, "demo", "bad.geojson", geojson_25832(bad), type="street_light")
+    report = r.json()["report"]
+    assert report["errors"] == 1 and report["valid"] == 1 and len(report["problems"]) == 2
+    r = await commit(client, "demo", r.json()["id"], skip_invalid=True)
+    assert r.json()["result"] == {"created": 1, "updated": 0, "unchanged": 0, "skipped": 1}
 
 
 async def test_outside_the_boundary_and_duplicates_are_reported(client):
@@ -406,8 +457,12 @@ async def test_planner_page_upload_report_commit(make_client, count):
         french = await planner.get(r.headers["location"] + "?lang=fr")
         assert "&#39;viel&#39; n’est pas du type &#39;number&#39;" in french.text
         action = r.headers["location"] + "/commit"
-        refused = await planner.post(action, data={})
+        refused = await planner.post(action + "?lang=en", data={})
         assert refused.status_code == 422 and await count("asset") == before
+        # why, next to the box that would have let it through (the rows are in the report)
+        assert ("1 row has errors: correct the file and upload it again, or tick the box to "
+                "leave it out and import the other rows (1).") in refused.text
+        assert 'id="f-skip_invalid-error"' in refused.text
         done = await planner.post(action, data={"skip_invalid": "on"})
         assert done.status_code == 303 and done.headers["location"].endswith("done=committed")
         assert await count("asset") == before + 1
@@ -628,7 +683,11 @@ async def test_a_file_with_longitude_and_latitude_swapped_is_said_so(client):
     again = await client.post(f"{imports}/{first['id']}/recheck", json={"x": "y", "y": "x"})
     assert again.status_code == 201, again.text
     fixed = again.json()["report"]
-    assert fixed["errors"] == 0 and fixed["create"] == 3 and fixed["advice"] == []
+    assert fixed["errors"] == 0 and fixed["create"] == 3
+    # the file's rows have no id of their own: a second import would make them again
+    assert [a["message"].split(":")[0] for a in fixed["advice"]] == [
+        "%(rows)s rows have no external id (the file's own id of each asset)"]
+    assert fixed["advice"][0]["params"] == {"rows": 3}
     assert fixed["mapping_used"]["x"] == "y" and fixed["mapping_used"]["y"] == "x"
     bad = await client.post(f"{imports}/{again.json()['id']}/recheck", json={"x": "lon"})
     assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "mapping.x"
@@ -658,5 +717,5 @@ async def test_the_report_page_says_so_and_the_planner_swaps_the_columns(make_cl
         again = await planner.post(first + "/recheck", data={"x": "y", "y": "x"})
         assert again.status_code == 303, again.text
         fixed = await planner.get(again.headers["location"] + "?lang=de")
-        assert "import-advice" not in fixed.text
+        assert "Keine der 3 Zeilen" not in fixed.text and "vertauschter" not in fixed.text
         assert '<option value="y" selected>' in _select(fixed.text, "x")

@@ -46,7 +46,8 @@ class Plan:
     ok: np.ndarray  # bool per candidate
     problems: list[dict[str, Any]] = field(default_factory=list)
     existing: dict[str, str] = field(default_factory=dict)  # external id → asset code
-    error_count: int = 0
+    error_count: int = 0  # rows with at least one error (those a commit leaves out)
+    error_problems: int = 0  # errors, several per row possibly
     warning_count: int = 0
     # (severity, field, text) → how many rows and the first row's problem: every problem
     # counts here, also those past the MAX_LISTED that are listed one by one
@@ -57,8 +58,10 @@ class Plan:
     def problem(self, i: int, field_name: str, reason: str | Message | dict[str, Any],
                 severity: str = "error") -> None:
         if severity == "error":
+            if self.ok[i]:
+                self.error_count += 1
             self.ok[i] = False
-            self.error_count += 1
+            self.error_problems += 1
         else:
             self.warning_count += 1
         listed = {"row": self.candidates.labels[i], "field": field_name,
@@ -85,7 +88,7 @@ class Plan:
                 "problems": self.problems + notes,
                 "problem_kinds": sorted(kinds.values(), key=lambda k: (
                     k["severity"] != "error", -k["count"], k["field"])),
-                "problems_truncated": self.error_count + self.warning_count + len(c.notes)
+                "problems_truncated": self.error_problems + self.warning_count + len(c.notes)
                 > len(self.problems) + len(notes),
                 "advice": self.advice,
                 **({"columns": c.columns, "mapping_used": c.mapping_used}
@@ -358,4 +361,18 @@ async def check(session: AsyncSession, candidates: Candidates, srid: int,
     check_attributes(plan, types)
     check_duplicates(plan)
     await check_existing(session, plan, muni)
+    _advise_without_ids(plan)
     return plan
+
+
+def _advise_without_ids(plan: Plan) -> None:
+    """Rows without an external id cannot be found again: importing the file a second time
+    makes them a second time. Said before the write; a column such as "Nr" is not taken for
+    the id unasked, as two files numbered 1, 2, 3 … would then overwrite each other's assets."""
+    c = plan.candidates
+    rows = sum(1 for i in np.flatnonzero(plan.ok).tolist() if c.external_id[i] is None)
+    if rows:
+        plan.advice.append(problem_fields(Message(
+            N_("%(rows)s rows have no external id (the file's own id of each asset): importing "
+               "the file again would create them again. If the file has a column with such "
+               "ids, choose it in the field mapping."), rows=rows)))

@@ -40,6 +40,8 @@ def gdal_options(folder: Path) -> dict[str, str]:
         "GDAL_HTTP_MAX_RETRY": "0",
         "PROJ_NETWORK": "OFF",
         "OSM_MAX_TMPFILE_SIZE": "500",
+        # JOSM's files give new nodes negative ids, so their node ids do not increase
+        "OSM_USE_CUSTOM_INDEXING": "NO",
         "OGR_GEOJSON_MAX_OBJ_SIZE": "500",
     }
 
@@ -95,7 +97,7 @@ def decode(wkb: np.ndarray | None) -> tuple[np.ndarray, dict[int, Message]]:
         return np.array([], dtype=object), {}
     geoms = shapely.from_wkb(wkb, on_invalid="ignore")
     broken = {}
-    for i in np.flatnonzero(shapely.is_missing(geoms) & np.array([w is not None for w in wkb])):
+    for i in np.flatnonzero(shapely.is_missing(geoms) & np.array([w is not None for w in wkb], dtype=bool)):
         try:
             shapely.from_wkb(wkb[i])
         except shapely.errors.GEOSException as exc:

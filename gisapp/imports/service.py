@@ -75,6 +75,8 @@ def load(path: Path, mapping: FieldMapping, settings: Settings) -> tuple[str, So
             table = READERS["geojson"](place(path, "geojson"), options)
     else:
         table = READERS[fmt](place(path, fmt), options)
+    if table.count == 0:  # e.g. a GeoJSON without features: nothing to check or write
+        raise UploadRejected(Message(N_("the file holds no rows")))
     if table.count > limits.max_rows:
         raise UploadTooLarge(Message(N_("more than %(num)s rows; import the file in parts"),
                                      num=limits.max_rows))
@@ -111,18 +113,27 @@ async def check_file(session: AsyncSession, muni: MunicipalityRef, path: Path,
     return Checked(format=fmt, table=table, plan=plan, types=types, srid=srid)
 
 
+class RowsHaveErrors(InvalidInput):
+    """A commit of a file with errors that was not told to leave those rows out. The first
+    problem is this sentence (about the file), the rows' problems follow."""
+
+    def __init__(self, errors: int, good: int, listed: list[dict[str, Any]]):
+        self.errors, self.good = errors, good
+        message = Message(
+            N_("%(errors)s rows have errors; fix the file, or import the %(good)s good rows "
+               "and leave these out (skip_invalid)"), errors=errors, good=good)
+        super().__init__(message, field="file", details=[
+            {"field": "file", **problem_fields(message)},
+            *({**problem_fields(p), "field": f"row {p['row']}: {p['field']}"} for p in listed)])
+
+
 def _refuse_errors(checked: Checked, skip_invalid: bool) -> None:
     """All or nothing: a file with errors is written only when the caller says to leave
     those rows out."""
     plan = checked.plan
     if plan.error_count and not skip_invalid:
         listed = [p for p in plan.problems if p["severity"] == "error"][:50]
-        raise InvalidInput(Message(
-            N_("%(errors)s rows have errors; fix the file, or import the %(good)s good rows "
-               "and leave these out (skip_invalid)"),
-            errors=plan.error_count, good=int(plan.ok.sum())),
-            field="file", details=[{**problem_fields(p), "field": f"row {p['row']}: {p['field']}"}
-                                   for p in listed])
+        raise RowsHaveErrors(plan.error_count, int(plan.ok.sum()), listed)
 
 
 async def import_file(session: AsyncSession, muni: MunicipalityRef, source: Path,

@@ -43,17 +43,18 @@ _CREATE = f"""CREATE TEMP TABLE {STAGING} (
     wkb bytea NOT NULL, attributes jsonb NOT NULL, is_public boolean NOT NULL,
     installed_on date, existing boolean NOT NULL) ON COMMIT DROP"""
 
-# Attributes merge (the import's keys win, keys added in gisapp stay); an unchanged row
-# is not touched, so it gets no new version and no history entry.
+# Attributes merge (the import's keys win, keys added in gisapp stay); a file without a
+# name (no name column, or an empty cell) keeps the asset's name, as a missing date keeps
+# its date; an unchanged row is not touched, so it gets no new version and no history entry.
 _UPDATE = f"""UPDATE asset a
-   SET name = s.name, geom = ST_GeomFromWKB(s.wkb, 4326), attributes = a.attributes || s.attributes,
+   SET name = coalesce(nullif(s.name, ''), a.name), geom = ST_GeomFromWKB(s.wkb, 4326), attributes = a.attributes || s.attributes,
        installed_on = coalesce(s.installed_on, a.installed_on), version = a.version + 1,
        updated_by = :actor, updated_at = now()
   FROM {STAGING} s
  WHERE s.existing AND a.municipality_id = :mid AND a.external_id = s.external_id
    AND a.type_code = s.type_code
    AND (a.name, a.attributes, a.installed_on, a.geom)
-       IS DISTINCT FROM (s.name, a.attributes || s.attributes,
+       IS DISTINCT FROM (coalesce(nullif(s.name, ''), a.name), a.attributes || s.attributes,
                          coalesce(s.installed_on, a.installed_on), ST_GeomFromWKB(s.wkb, 4326))"""
 
 _INSERT = f"""INSERT INTO asset (id, municipality_id, code, type_code, name, geom, attributes,

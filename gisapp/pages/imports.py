@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 from urllib.parse import quote
 
+from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -252,6 +253,16 @@ async def commit(request: Request, job_id: uuid.UUID, session: SessionDep, acces
             await service.commit(session, access.municipality, job_id,
                                  request.app.state.settings, actor,
                                  skip_invalid=form.get("skip_invalid") == "on")
+    except service.RowsHaveErrors as exc:  # the rows' problems are in the report below
+        language = page_language(request)
+        text = request.app.state.pages.translations[language].ngettext(
+            "%(errors)s row has errors: correct the file and upload it again, or tick the box "
+            "to leave it out and import the other rows (%(good)s).",
+            "%(errors)s rows have errors: correct the file and upload it again, or tick the "
+            "box to leave them out and import the other rows (%(good)s).", exc.errors)
+        return await _report(request, session, access, job_id, status=422, errors={
+            "skip_invalid": text % {"errors": format_decimal(exc.errors, locale=language),
+                                    "good": format_decimal(exc.good, locale=language)}})
     except GisappError as exc:
         return await _report(request, session, access, job_id, status=status_of(exc),
                              errors=domain_errors(exc, gettext(request)))
