@@ -584,6 +584,41 @@ async def _checked_on_the_page(planner, filename: str, body: bytes, crs: str):
     return r.headers["location"], await planner.get(r.headers["location"] + "?lang=de")
 
 
+async def test_installation_dates_from_a_column(make_client, client, connection):
+    """A column named like the installation date fills it (DD.MM.YYYY, DD.MM.YY, ISO); a
+    cell that is no date is an error of its row; the page lets the planner choose the
+    column, and leaving it out keeps the dates the assets have."""
+    dates = ["01.02.2020", "22.07.21", "31.02.2020"]
+    lines = ["Kennung;lon;lat;Inbetriebnahme"] + [
+        f"D-{i};{lon};{lat};{day}" for i, ((lon, lat), day) in enumerate(zip(SPOTS, dates), 1)]
+    body = "\n".join(lines).encode()
+    r = await upload(client, "demo", "daten.csv", body, type="street_light", crs="4326",
+                     mapping={"external_id": "Kennung"})
+    report = r.json()["report"]
+    assert report["mapping_used"]["installed_on"] == "Inbetriebnahme"
+    assert [(p["row"], p["field"], p["reason"]) for p in report["problems"]] == [
+        ("3", "installed_on", "'31.02.2020' is not a date (DD.MM.YYYY or YYYY-MM-DD)")]
+    r = await commit(client, "demo", r.json()["id"], skip_invalid=True)
+    assert r.json()["result"]["created"] == 2
+    stored = dict((await connection.execute(text(
+        "SELECT external_id, installed_on::text FROM asset WHERE external_id LIKE 'D-%'"))).all())
+    assert stored == {"D-1": "2020-02-01", "D-2": "2021-07-22"}
+    async with make_client("planner") as planner:
+        first, page = await _checked_on_the_page(planner, "daten.csv", body, "4326")
+        assert '<option value="Inbetriebnahme" selected>' in _select(page.text, "installed_on")
+        again = await planner.post(first + "/recheck", data={
+            "x": "lon", "y": "lat", "external_id": "Kennung", "installed_on": ""})
+        assert again.status_code == 303, again.text
+        fixed = await planner.get(again.headers["location"] + "?lang=de")
+        assert "selected" not in _select(fixed.text, "installed_on")  # "not in the file"
+        assert "Zeilen mit Fehlern</th><td>0</td>" in fixed.text
+        done = await planner.post(again.headers["location"] + "/commit", data={})
+        assert done.status_code == 303
+    stored = dict((await connection.execute(text(
+        "SELECT external_id, installed_on::text FROM asset WHERE external_id LIKE 'D-%'"))).all())
+    assert stored == {"D-1": "2020-02-01", "D-2": "2021-07-22", "D-3": None}
+
+
 async def test_the_planner_maps_the_columns_on_the_report_page(make_client, connection):
     """A file whose columns are not named like the fields: the report shows the columns and
     the mapping it guessed; the planner picks the right ones, checks again, and writes."""
@@ -636,14 +671,15 @@ async def test_recheck_through_the_api(client):
     assert report["columns"] == ["Nr", "Bezeichnung", "Leistung"]  # not the coordinates
     # "Bezeichnung" is a known name for the name; "Nr" and "Leistung" are not guessed
     assert report["mapping_used"] == {"external_id": None, "name": "Bezeichnung",
-                                      "attributes": {}, "x": "Rechtswert", "y": "Hochwert"}
+                                      "installed_on": None, "attributes": {},
+                                      "x": "Rechtswert", "y": "Hochwert"}
     again = await client.post(f"{imports}/{first['id']}/recheck",
                               json={"external_id": "Nr", "attributes": {"power_w": "Leistung"}})
     assert again.status_code == 201, again.text
     second = again.json()
     assert second["report"]["mapping_used"] == {
-        "external_id": "Nr", "name": "Bezeichnung", "attributes": {"power_w": "Leistung"},
-        "x": "Rechtswert", "y": "Hochwert"}
+        "external_id": "Nr", "name": "Bezeichnung", "installed_on": None,
+        "attributes": {"power_w": "Leistung"}, "x": "Rechtswert", "y": "Hochwert"}
     old = (await client.get(f"{imports}/{first['id']}")).json()
     assert old["superseded_by"] == second["id"] and second["superseded_by"] is None
     refused = await commit(client, "demo", first["id"])
@@ -657,8 +693,8 @@ async def test_recheck_through_the_api(client):
     # "" says: no such column in this file (not: guess one); what is not sent stays
     third = (await client.post(f"{imports}/{second['id']}/recheck", json={"name": ""})).json()
     assert third["report"]["mapping_used"] == {
-        "external_id": "Nr", "name": None, "attributes": {"power_w": "Leistung"},
-        "x": "Rechtswert", "y": "Hochwert"}
+        "external_id": "Nr", "name": None, "installed_on": None,
+        "attributes": {"power_w": "Leistung"}, "x": "Rechtswert", "y": "Hochwert"}
     assert (await commit(client, "demo", third["id"])).status_code == 200
     late = await client.post(f"{imports}/{third['id']}/recheck", json={})
     assert late.status_code == 409

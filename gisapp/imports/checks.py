@@ -253,6 +253,14 @@ def _advise_all_outside(plan: Plan, geoms: np.ndarray, allowed: Any, metric: int
             rows_inside=inside, rows=len(geoms), name=muni.name)))
 
 
+def check_dates(plan: Plan) -> None:
+    """Installation dates that the mapping could not read as dates (kept as their text)."""
+    for i, value in enumerate(plan.candidates.installed_on):
+        if isinstance(value, str):
+            plan.problem(i, "installed_on", Message(
+                N_("%(value)s is not a date (DD.MM.YYYY or YYYY-MM-DD)"), value=repr(value)))
+
+
 def check_attributes(plan: Plan, types: dict[str, AssetType]) -> None:
     """Each distinct attribute object validated once against its type's schema."""
     c = plan.candidates
@@ -359,6 +367,7 @@ async def check(session: AsyncSession, candidates: Candidates, srid: int,
     check_geometry(plan, srid, types, broken)
     await check_boundary(session, plan, muni, tolerance_m, srid)
     check_attributes(plan, types)
+    check_dates(plan)
     check_duplicates(plan)
     await check_existing(session, plan, muni)
     _advise_without_ids(plan)

@@ -75,7 +75,8 @@ def _print_report(console: Console, report: dict[str, Any], _: CliText, limit: i
         summary.add_row(_("Type %(code)s", code=code), str(n))
     if used := report.get("mapping_used"):
         # the guess made from the column names, to correct with --mapping
-        pairs = [(field, used.get(field)) for field in ("x", "y", "external_id", "name")]
+        pairs = [(field, used.get(field))
+                 for field in ("x", "y", "external_id", "name", "installed_on")]
         pairs += sorted((used.get("attributes") or {}).items())
         summary.add_row(_("Field mapping"), escape(", ".join(
             f"{field} ← {column}" for field, column in pairs if column) or "-"))

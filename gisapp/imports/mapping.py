@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -28,6 +28,11 @@ from gisapp.models import AssetType
 
 EXTERNAL_ID_NAMES = ("external_id", "ext_id", "externe_id", "id", "osm_id", "objectid", "uuid")
 NAME_NAMES = ("name", "bezeichnung", "title", "titel")
+# compared as comparable() spells them ("Datum der Inbetriebnahme" is not guessed)
+INSTALLED_NAMES = ("installedon", "installed", "installationdate", "inbetriebnahme",
+                   "inbetriebnahmedatum", "datuminbetriebnahme", "installiertam",
+                   "miseenservice", "dateinstallation", "datedemiseenservice")
+DATE_FORMATS = ("%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d")  # 01.02.2020, 22.07.21, 2020-02-01
 TRUE = {"true", "yes", "ja", "oui", "1", "y", "j", "wahr"}
 FALSE = {"false", "no", "nein", "non", "0", "n", "falsch"}
 
@@ -44,6 +49,9 @@ class FieldMapping(BaseModel):
                                     "column named id, external_id, …; \"\" for none)")
     name: str | None = Field(default=None, description="Column with the asset's name "
                              "(default: a column named name, bezeichnung, …; \"\" for none)")
+    installed_on: str | None = Field(
+        default=None, description="Column with the date of installation, DD.MM.YYYY or "
+        "YYYY-MM-DD (default: a column named installed_on, Inbetriebnahme, …; \"\" for none)")
     attributes: dict[str, str] | None = Field(
         default=None, description="Attribute → column; default: columns named like attributes")
     x: str | None = Field(default=None, description="CSV: column of x/longitude")
@@ -119,6 +127,33 @@ def coerce(value: Any, prop: dict[str, Any]) -> Any:
     return value
 
 
+def as_date(value: Any) -> date | None:
+    """A cell as a date: a date (GeoPackage, XLSX), or text as DD.MM.YYYY, DD.MM.YY or
+    YYYY-MM-DD (ISO text with a time too); None when it is none of these."""
+    if isinstance(value, np.datetime64):
+        value = value.astype("datetime64[D]").item()
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    try:
+        return datetime.fromisoformat(text).date()
+    except ValueError:
+        return None
+
+
+def installation_dates(values: list) -> list[date | str | None]:
+    """A column of installation dates; a cell that is not a date stays as its text, for
+    the check to name it."""
+    return [None if empty(v) else as_date(v) or str(v).strip() for v in values]
+
+
 def _guess(columns: list[str], names: tuple[str, ...]) -> str | None:
     lower = {c.lower(): c for c in columns}
     return next((lower[n] for n in names if n in lower), None)
@@ -173,7 +208,7 @@ def generic(table: SourceTable, mapping: FieldMapping, types: dict[str, AssetTyp
         raise UploadRejected(Message(N_("unknown asset type %(type)s"), type=repr(mapping.type)),
                              field="type")
     names = list(table.columns)
-    for what in ("external_id", "name"):
+    for what in ("external_id", "name", "installed_on"):
         wanted = getattr(mapping, what)
         if wanted and wanted not in table.columns:
             raise UploadRejected(Message(N_("no column %(name)s in the file"), name=repr(wanted)),
@@ -182,6 +217,8 @@ def generic(table: SourceTable, mapping: FieldMapping, types: dict[str, AssetTyp
     ext_col = (mapping.external_id if mapping.external_id is not None
                else _guess(names, EXTERNAL_ID_NAMES)) or None
     name_col = (mapping.name if mapping.name is not None else _guess(names, NAME_NAMES)) or None
+    date_col = (mapping.installed_on if mapping.installed_on is not None else next(
+        (c for c in names if comparable(c) in INSTALLED_NAMES), None)) or None
     props = asset_type.attribute_schema.get("properties", {})
     attr_map = (mapping.attributes if mapping.attributes is not None
                 else guess_attributes([c for c in names if c not in table.coordinates], props,
@@ -197,7 +234,8 @@ def generic(table: SourceTable, mapping: FieldMapping, types: dict[str, AssetTyp
                for attr, col in attr_map.items()}
     coordinates = dict(zip(("x", "y"), table.coordinates))  # CSV: the points' columns
     out = Candidates(geometry=table.geometry, mapping_used={
-        "external_id": ext_col, "name": name_col, "attributes": attr_map, **coordinates},
+        "external_id": ext_col, "name": name_col, "installed_on": date_col,
+        "attributes": attr_map, **coordinates},
         columns=[c for c in names if c not in table.coordinates])  # those that can fill fields
     out.index = list(range(n))
     out.labels = list(table.labels) if table.labels else [str(i + 1) for i in range(n)]
@@ -205,7 +243,7 @@ def generic(table: SourceTable, mapping: FieldMapping, types: dict[str, AssetTyp
     out.external_id = ext
     out.name = [("" if empty(v) else str(v)).strip()[:200] for v in name]
     out.attributes = attribute_rows(columns, n)
-    out.installed_on = [None] * n
+    out.installed_on = installation_dates(_cells(table, date_col)) if date_col else [None] * n
     return out
 
 

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import date, datetime
 from typing import Any
 
 import shapely
 
-from gisapp.imports.mapping import Candidates, FieldMapping, coerce
+from gisapp.imports.mapping import Candidates, FieldMapping, as_date, coerce
 from gisapp.imports.source import NO_LOCATION, SourceTable, number
 from gisapp.imports.uploads import UploadRejected
 from gisapp.messages import N_, Message
@@ -202,17 +201,8 @@ def bnetza(table: SourceTable, mapping: FieldMapping, types: dict[str, AssetType
         street = " ".join(p for p in (row.get("Straße"), row.get("Hausnummer")) if p)
         name = ", ".join(p for p in (street, row.get("Ort")) if p)
         out.add(i, str(i + 1), mapping.type or "charging_station", f"bnetza:{digest}", name,
-                attrs, _date(row.get("Inbetriebnahmedatum")))
+                attrs, as_date(row.get("Inbetriebnahmedatum") or ""))
     return out
-
-
-def _date(text: str | None) -> date | None:
-    for fmt in ("%d.%m.%y", "%d.%m.%Y", "%Y-%m-%d"):
-        try:
-            return datetime.strptime((text or "").strip(), fmt).date()
-        except ValueError:
-            continue
-    return None
 
 
 def meshviewer(table: SourceTable, mapping: FieldMapping, types: dict[str, AssetType]) -> Candidates:

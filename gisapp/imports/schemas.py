@@ -66,7 +66,7 @@ class ImportReport(BaseModel):
         default=None, description="Files mapped by column: the file's columns")
     mapping_used: dict[str, Any] | None = Field(
         default=None, description="Files mapped by column: the mapping in force, guessed or "
-        "given (external_id, name, attributes → column)")
+        "given (external_id, name, installed_on, attributes → column)")
 
 
 class ImportJobOut(BaseModel):
@@ -99,6 +99,8 @@ class RecheckRequest(BaseModel):
                                     "\"\": the file has none; null: guess from the names")
     name: str | None = Field(default=None, description="Column with the asset's name; \"\": "
                              "none; null: guess from the names")
+    installed_on: str | None = Field(default=None, description="Column with the date of "
+                                     "installation; \"\": none; null: guess from the names")
     attributes: dict[str, str] | None = Field(
         default=None, description="Attribute → column, these only; null: columns named like "
         "attributes")

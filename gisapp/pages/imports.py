@@ -128,7 +128,8 @@ def _row_key(row: str) -> tuple:
 def _unused_columns(report: dict) -> list[str]:
     """The file's columns that fill no field: often a column the guess did not recognise."""
     used = report.get("mapping_used") or {}
-    taken = {used.get("external_id"), used.get("name"), *(used.get("attributes") or {}).values()}
+    taken = {used.get("external_id"), used.get("name"), used.get("installed_on"),
+             *(used.get("attributes") or {}).values()}
     return [c for c in report.get("columns") or [] if c not in taken]
 
 
@@ -154,6 +155,7 @@ async def _mapping_fields(request: Request, session: AsyncSession, access: Acces
     return [*coordinates,
             {"name": "external_id", "label": None, "column": used.get("external_id") or ""},
             {"name": "name", "label": None, "column": used.get("name") or ""},
+            {"name": "installed_on", "label": None, "column": used.get("installed_on") or ""},
             *({"name": f"attributes.{key}", "label": labels.attribute(key, prop), "key": key,
                "column": attributes.get(key, "")} for key, prop in props.items())]
 
@@ -230,6 +232,7 @@ async def recheck(request: Request, job_id: uuid.UUID, session: SessionDep, acce
     form = await request.form()
     columns = {"external_id": str(form.get("external_id") or ""),
                "name": str(form.get("name") or ""),
+               "installed_on": str(form.get("installed_on") or ""),
                "attributes": {key.split(".", 1)[1]: str(value) for key, value in form.items()
                               if key.startswith("attributes.") and value}}
     columns.update({axis: str(form[axis]) for axis in ("x", "y") if form.get(axis)})
