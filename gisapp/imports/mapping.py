@@ -150,8 +150,21 @@ def as_date(value: Any) -> date | None:
 
 def installation_dates(values: list) -> list[date | str | None]:
     """A column of installation dates; a cell that is not a date stays as its text, for
-    the check to name it."""
-    return [None if empty(v) else as_date(v) or str(v).strip() for v in values]
+    the check to name it. Each distinct cell is read once (as in :func:`coerce_column`): a
+    large file holds few distinct dates, and each reading tries several formats."""
+    seen: dict[Any, date | str | None] = {}
+    out = []
+    for value in values:
+        try:
+            result = seen[value]
+        except KeyError:
+            result = None if empty(value) else as_date(value) or str(value).strip()
+            if len(seen) < _CACHED:
+                seen[value] = result
+        except TypeError:  # unhashable
+            result = None if empty(value) else as_date(value) or str(value).strip()
+        out.append(result)
+    return out
 
 
 def _guess(columns: list[str], names: tuple[str, ...]) -> str | None:
